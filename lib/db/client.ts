@@ -1,0 +1,84 @@
+// The single database client factory. Server mode (DATABASE_URL) and embedded mode (PGlite served
+// on a local socket, see ./embedded.ts) both reach PostgreSQL through @prisma/adapter-pg, so every
+// query, transaction and migration runs on one code path.
+import path from "node:path";
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "@/lib/generated/prisma/client";
+import { env } from "@/lib/env";
+import { openEmbedded } from "./embedded";
+
+export type Db = PrismaClient;
+
+export type DatabaseTarget =
+  | { kind: "server"; url: string }
+  | { kind: "embedded"; dataDir: string };
+
+export type DatabaseHandle = {
+  db: Db;
+  target: DatabaseTarget;
+  /** Connection string the driver uses (the local socket in embedded mode). */
+  connectionString: string;
+  /** True when this process serves the embedded database. */
+  embeddedOwner: boolean;
+  close: () => Promise<void>;
+};
+
+/** Which database the environment selects. */
+export function databaseTarget(): DatabaseTarget {
+  const e = env();
+  if (e.DATABASE_URL) return { kind: "server", url: e.DATABASE_URL };
+  return { kind: "embedded", dataDir: path.resolve(e.SOCODE_DATA_DIR) };
+}
+
+/** Opens a client on `target`. Prefer `getDb()`; this is for the CLI and tests that need several. */
+export async function connect(target: DatabaseTarget = databaseTarget()): Promise<DatabaseHandle> {
+  let connectionString: string;
+  let embeddedOwner = false;
+  let closeEmbedded = async () => {};
+  if (target.kind === "server") {
+    connectionString = target.url;
+  } else {
+    const embedded = await openEmbedded(target.dataDir);
+    connectionString = embedded.connectionString;
+    embeddedOwner = embedded.owner;
+    closeEmbedded = embedded.close;
+  }
+  const adapter = new PrismaPg({
+    connectionString,
+    // The embedded server runs one query at a time; a small pool avoids needless queueing.
+    max: target.kind === "embedded" ? 8 : 10,
+  });
+  const db = new PrismaClient({ adapter });
+  return {
+    db,
+    target,
+    connectionString,
+    embeddedOwner,
+    close: async () => {
+      await db.$disconnect();
+      await closeEmbedded();
+    },
+  };
+}
+
+const globalForDb = globalThis as unknown as { socodeDb?: Promise<DatabaseHandle> };
+
+/** The process-wide database handle (kept on globalThis so dev reloads reuse it). */
+export function getDatabase(): Promise<DatabaseHandle> {
+  globalForDb.socodeDb ??= connect().catch((err: unknown) => {
+    globalForDb.socodeDb = undefined;
+    throw err;
+  });
+  return globalForDb.socodeDb;
+}
+
+export async function getDb(): Promise<Db> {
+  return (await getDatabase()).db;
+}
+
+/** Closes the process-wide handle (CLI exit, tests). */
+export async function closeDatabase(): Promise<void> {
+  const current = globalForDb.socodeDb;
+  globalForDb.socodeDb = undefined;
+  if (current) await (await current).close();
+}

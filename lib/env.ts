@@ -1,0 +1,55 @@
+// The one place that reads process.env. Everything else imports `env()`.
+import { z } from "zod";
+
+const booleanFlag = z
+  .enum(["1", "0", "true", "false", "yes", "no"])
+  .transform((v) => v === "1" || v === "true" || v === "yes");
+
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  /** postgresql://… selects server mode; unset selects the embedded PGlite database. */
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "DATABASE_URL must start with postgresql://")
+    .optional(),
+  /** Folder for the embedded database and generated development secrets. */
+  SOCODE_DATA_DIR: z.string().min(1).default(".data"),
+  /** Public base URL of the app, used in client configuration snippets and OAuth metadata. */
+  SOCODE_PUBLIC_URL: z.string().url().optional(),
+  PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+  /** Secret for console sessions (next-auth). Required in production. */
+  NEXTAUTH_SECRET: z.string().min(32, "NEXTAUTH_SECRET must be at least 32 characters").optional(),
+  /** Extra origins allowed to call /api/mcp from a browser, comma separated. */
+  SOCODE_ALLOWED_ORIGINS: z.string().default(""),
+  /** Seed the demo tenants on first start when the database is empty. */
+  SOCODE_SEED_DEMO: booleanFlag.default(true),
+  /** Redis for shared rate limits and revocation across instances (optional). */
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, "REDIS_URL must start with redis://").optional(),
+  /** Chromium binary for Playwright (defaults to Playwright's own browser when unset). */
+  CHROMIUM_PATH: z.string().optional(),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export class EnvError extends Error {
+  readonly code = "invalid_environment";
+}
+
+let cached: Env | undefined;
+
+/** Parses and caches the environment. Throws EnvError with every problem listed. */
+export function env(): Env {
+  if (cached) return cached;
+  const parsed = EnvSchema.safeParse(process.env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
+    throw new EnvError(`Invalid environment:\n${problems}`);
+  }
+  cached = parsed.data;
+  return cached;
+}
+
+/** For tests and the CLI, which change process.env before using the database. */
+export function resetEnvCache(): void {
+  cached = undefined;
+}
