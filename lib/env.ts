@@ -21,8 +21,8 @@ const EnvSchema = z.object({
   NEXTAUTH_SECRET: z.string().min(32, "NEXTAUTH_SECRET must be at least 32 characters").optional(),
   /** Extra origins allowed to call /api/mcp from a browser, comma separated. */
   SOCODE_ALLOWED_ORIGINS: z.string().default(""),
-  /** Seed the demo tenants on first start when the database is empty. */
-  SOCODE_SEED_DEMO: booleanFlag.default(true),
+  /** Seed the demo tenants when the database is empty (default: yes for `dev`, no for `start`). */
+  SOCODE_SEED_DEMO: booleanFlag.optional(),
   /** Redis for shared rate limits and revocation across instances (optional). */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "REDIS_URL must start with redis://").optional(),
   /** Chromium binary for Playwright (defaults to Playwright's own browser when unset). */

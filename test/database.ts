@@ -7,6 +7,7 @@ import path from "node:path";
 import crypto from "node:crypto";
 import pg from "pg";
 import { connect, type DatabaseHandle } from "@/lib/db/client";
+import { resetEnvCache } from "@/lib/env";
 import { applyMigrations } from "@/lib/db/migrate";
 
 export type TestDatabase = DatabaseHandle & { runtime: "pglite" | "postgres" };
@@ -49,5 +50,27 @@ export async function createTestDatabase(): Promise<TestDatabase> {
       await handle.close();
       fs.rmSync(dataDir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * Points this process's environment at `database`, so code that uses the process-wide client
+ * (the CLI, route handlers) talks to it. Returns a function that restores the environment.
+ */
+export function useDatabaseEnvironment(database: TestDatabase): () => void {
+  const saved = { url: process.env.DATABASE_URL, dir: process.env.SOCODE_DATA_DIR };
+  if (database.target.kind === "server") {
+    process.env.DATABASE_URL = database.target.url;
+  } else {
+    delete process.env.DATABASE_URL;
+    process.env.SOCODE_DATA_DIR = database.target.dataDir;
+  }
+  resetEnvCache();
+  return () => {
+    if (saved.url === undefined) delete process.env.DATABASE_URL;
+    else process.env.DATABASE_URL = saved.url;
+    if (saved.dir === undefined) delete process.env.SOCODE_DATA_DIR;
+    else process.env.SOCODE_DATA_DIR = saved.dir;
+    resetEnvCache();
   };
 }

@@ -21,6 +21,8 @@ type LockInfo = { pid: number; socketDir: string; startedAt: string };
 type Owner = {
   dataDir: string;
   socketDir: string;
+  /** Open handles in this process. */
+  users: number;
   close: () => Promise<void>;
 };
 
@@ -126,7 +128,7 @@ async function becomeOwner(dataDir: string, socketDir: string): Promise<Owner> {
       if (readLock(lockPath)?.pid === process.pid) fs.rmSync(lockPath, { force: true });
     };
     process.once("exit", releaseOnExit);
-    return { dataDir, socketDir, close };
+    return { dataDir, socketDir, users: 0, close };
   } catch (err) {
     fs.rmSync(lockPath, { force: true });
     throw err;
@@ -152,10 +154,7 @@ export async function openEmbedded(dataDir: string): Promise<EmbeddedConnection>
   fs.mkdirSync(absolute, { recursive: true, mode: 0o700 });
 
   const existing = owners.get(absolute);
-  if (existing) {
-    const owner = await existing;
-    return { connectionString: socketUrl(owner.socketDir), owner: true, close: owner.close };
-  }
+  if (existing) return shareOwner(absolute, await existing);
   const attempt = tryLock(absolute);
   if (!attempt.acquired) {
     return { connectionString: socketUrl(attempt.lock.socketDir), owner: false, close: async () => {} };
@@ -163,16 +162,29 @@ export async function openEmbedded(dataDir: string): Promise<EmbeddedConnection>
   const starting = becomeOwner(absolute, attempt.socketDir);
   owners.set(absolute, starting);
   try {
-    const owner = await starting;
-    const close = async () => {
-      owners.delete(absolute);
-      await owner.close();
-    };
-    return { connectionString: socketUrl(owner.socketDir), owner: true, close };
+    return shareOwner(absolute, await starting);
   } catch (err) {
     owners.delete(absolute);
     throw err;
   }
+}
+
+/** Several handles in one process share the owner; the last one to close stops serving. */
+function shareOwner(absolute: string, owner: Owner): EmbeddedConnection {
+  owner.users += 1;
+  let closed = false;
+  return {
+    connectionString: socketUrl(owner.socketDir),
+    owner: true,
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      owner.users -= 1;
+      if (owner.users > 0) return;
+      owners.delete(absolute);
+      await owner.close();
+    },
+  };
 }
 
 function socketUrl(socketDir: string): string {

@@ -7,8 +7,8 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { startSchemaEngine, type MigrationList } from "./schema-engine";
 
-export const SCHEMA_PATH = path.resolve("prisma/schema.prisma");
-export const MIGRATIONS_DIR = path.resolve("prisma/migrations");
+export const SCHEMA_PATH = path.join(process.cwd(), "prisma", "schema.prisma");
+export const MIGRATIONS_DIR = path.join(process.cwd(), "prisma", "migrations");
 
 const NO_FILTERS = { externalTables: [], externalEnums: [] };
 // Arbitrary but fixed: every instance starting at once waits on the same advisory lock.
@@ -70,7 +70,34 @@ function wholeScriptAdapter(pool: pg.Pool): SqlMigrationAwareDriverAdapterFactor
   };
 }
 
+/** A failed migration, with the database's own words and the migration's name on the first line. */
+export class MigrationError extends Error {
+  readonly code = "migration_failed";
+  constructor(cause: unknown) {
+    const text = cause instanceof Error ? cause.message : String(cause);
+    const dbLine = /Error querying the database: (.+)/.exec(text)?.[1];
+    const migration = /migration_name="([^"]+)"/.exec(text)?.[1];
+    super(
+      `Migration ${migration ?? "(unknown)"} failed: ${dbLine ?? text.split("\n")[0]}. ` +
+        "The database is left as it was before that migration; fix the cause and run `npx socode db:migrate` again.",
+      { cause },
+    );
+  }
+}
+
 export type MigrateResult = { applied: string[] };
+
+/** True when every migration folder is recorded as finished (and none rolled back) in the database. */
+async function allMigrationsApplied(client: pg.Client): Promise<boolean> {
+  const folders = readMigrations().migrationDirectories.map((d) => d.path);
+  const exists = await client.query<{ present: boolean }>("SELECT to_regclass('public._prisma_migrations') IS NOT NULL AS present");
+  if (!exists.rows[0]?.present) return false;
+  const { rows } = await client.query<{ migration_name: string }>(
+    "SELECT migration_name FROM _prisma_migrations WHERE finished_at IS NOT NULL AND rolled_back_at IS NULL",
+  );
+  const applied = new Set(rows.map((r) => r.migration_name));
+  return folders.every((name) => applied.has(name));
+}
 
 /**
  * Applies pending migrations to the database at `connectionString`. Safe when several instances
@@ -80,6 +107,8 @@ export async function applyMigrations(connectionString: string): Promise<Migrate
   const lockClient = new pg.Client({ connectionString });
   await lockClient.connect();
   try {
+    // Fast path for every start after the first: nothing pending, no need to load the engine.
+    if (await allMigrationsApplied(lockClient)) return { applied: [] };
     await lockClient.query("SELECT pg_advisory_lock($1)", [MIGRATION_LOCK_KEY]);
     const pool = new pg.Pool({ connectionString, max: 2 });
     const engine = await startSchemaEngine(wholeScriptAdapter(pool), SCHEMA_PATH);
@@ -87,6 +116,8 @@ export async function applyMigrations(connectionString: string): Promise<Migrate
       const { appliedMigrationNames } = await engine.applyMigrations({
         migrationsList: readMigrations(),
         filters: NO_FILTERS,
+      }).catch((err: unknown) => {
+        throw new MigrationError(err);
       });
       return { applied: appliedMigrationNames };
     } finally {

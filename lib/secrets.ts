@@ -1,0 +1,40 @@
+// Secrets the app needs at run time. In production they must come from the environment; in
+// development they are generated once and kept in the data folder (git-ignored), so a fresh clone
+// runs with no setup and sessions survive restarts.
+import crypto from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+import { env } from "@/lib/env";
+
+const DevSecretsSchema = z.object({ sessionSecret: z.string().min(32) });
+type DevSecrets = z.infer<typeof DevSecretsSchema>;
+
+export class MissingSecretError extends Error {
+  readonly code = "missing_secret";
+}
+
+function devSecrets(): DevSecrets {
+  const dir = path.resolve(env().SOCODE_DATA_DIR);
+  const file = path.join(dir, "dev-secrets.json");
+  if (fs.existsSync(file)) {
+    const parsed = DevSecretsSchema.safeParse(JSON.parse(fs.readFileSync(file, "utf8")));
+    if (parsed.success) return parsed.data;
+  }
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const secrets: DevSecrets = { sessionSecret: crypto.randomBytes(32).toString("base64url") };
+  fs.writeFileSync(file, JSON.stringify(secrets, null, 2), { mode: 0o600 });
+  return secrets;
+}
+
+/** The console session secret (NEXTAUTH_SECRET). */
+export function sessionSecret(): string {
+  const e = env();
+  if (e.NEXTAUTH_SECRET) return e.NEXTAUTH_SECRET;
+  if (e.NODE_ENV === "production") {
+    throw new MissingSecretError(
+      "NEXTAUTH_SECRET is not set. Production needs it: generate one with `openssl rand -base64 32` and set it in the environment.",
+    );
+  }
+  return devSecrets().sessionSecret;
+}
