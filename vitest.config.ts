@@ -12,5 +12,6 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     environment: "node",
+    globalSetup: ["test/global-setup.ts"],
   },
 });

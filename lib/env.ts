@@ -23,13 +23,36 @@ const EnvSchema = z.object({
   SOCODE_ALLOWED_ORIGINS: z.string().default(""),
   /** Seed the demo tenants when the database is empty (default: yes for `dev`, no for `start`). */
   SOCODE_SEED_DEMO: booleanFlag.optional(),
-  /** Redis for shared rate limits and revocation across instances (optional). */
+  /** Redis for rate limits shared across instances (optional; in-process limits otherwise). */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "REDIS_URL must start with redis://").optional(),
+  /** MCP requests allowed per key per minute. */
+  SOCODE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(300),
   /** Chromium binary for Playwright (defaults to Playwright's own browser when unset). */
   CHROMIUM_PATH: z.string().optional(),
+  /** Base URL next-auth builds callback URLs from (the launcher sets it from SOCODE_PUBLIC_URL). */
+  NEXTAUTH_URL: z.string().url().optional(),
+  /** Console session lifetime in hours (sign in again afterwards). */
+  SOCODE_SESSION_MAX_AGE_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(8),
+  /** Optional OIDC sign-in for the console: issuer URL (its /.well-known/openid-configuration is used). */
+  SOCODE_OIDC_ISSUER: z.string().url().optional(),
+  SOCODE_OIDC_CLIENT_ID: z.string().min(1).optional(),
+  SOCODE_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
+  /** Label on the sign-in button, e.g. "Okta". */
+  SOCODE_OIDC_NAME: z.string().min(1).default("Single sign-on"),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
+
+const EnvWithChecks = EnvSchema.superRefine((e, ctx) => {
+  const oidc = [e.SOCODE_OIDC_ISSUER, e.SOCODE_OIDC_CLIENT_ID, e.SOCODE_OIDC_CLIENT_SECRET];
+  if (oidc.some(Boolean) && !oidc.every(Boolean)) {
+    ctx.addIssue({
+      code: "custom",
+      path: ["SOCODE_OIDC_ISSUER"],
+      message: "set SOCODE_OIDC_ISSUER, SOCODE_OIDC_CLIENT_ID and SOCODE_OIDC_CLIENT_SECRET together (or none)",
+    });
+  }
+});
 
 export class EnvError extends Error {
   readonly code = "invalid_environment";
@@ -40,7 +63,7 @@ let cached: Env | undefined;
 /** Parses and caches the environment. Throws EnvError with every problem listed. */
 export function env(): Env {
   if (cached) return cached;
-  const parsed = EnvSchema.safeParse(process.env);
+  const parsed = EnvWithChecks.safeParse(process.env);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
     throw new EnvError(`Invalid environment:\n${problems}`);

@@ -1,20 +1,12 @@
 // What reaches the audit log: arguments with secrets removed and contact details masked.
+import { maskEmail, maskPhone } from "@/lib/governance/pii";
+
 const SECRET_KEYS = /(secret|password|token|api[_-]?key|authorization|cookie)/i;
 const EMAIL_KEYS = /^e-?mail$/i;
 const PHONE_KEYS = /^(phone|mobile|tel)/i;
 const MAX_STRING = 500;
 const MAX_DEPTH = 6;
 const MAX_ITEMS = 50;
-
-export function maskEmail(email: string): string {
-  const [local = "", domain = ""] = email.split("@");
-  return `${local.slice(0, 1)}***@${domain || "***"}`;
-}
-
-export function maskPhone(phone: string): string {
-  const digits = phone.replace(/\D/g, "");
-  return digits.length <= 2 ? "***" : `***${digits.slice(-2)}`;
-}
 
 /** A copy of `value` safe to store in the audit log. */
 export function redactForAudit(value: unknown, depth = 0): unknown {

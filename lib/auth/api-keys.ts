@@ -53,7 +53,9 @@ export async function issueApiKey(db: Pick<Db, "apiKey">, input: IssueKeyInput):
 
 export type KeyRejection = "malformed" | "unknown" | "revoked" | "expired";
 
-export type KeyVerification = { ok: true; key: ApiKey } | { ok: false; reason: KeyRejection };
+export type KeyVerification =
+  | { ok: true; key: ApiKey }
+  | { ok: false; reason: KeyRejection; /** Set for revoked and expired keys, so the refusal is audited in their tenant. */ key?: Pick<ApiKey, "id" | "tenantId" | "name"> };
 
 /** Looks a presented secret up by its hash and checks revocation and expiry at `now`. */
 export async function verifyApiKey(
@@ -64,8 +66,9 @@ export async function verifyApiKey(
   if (!looksLikeKey(secret)) return { ok: false, reason: "malformed" };
   const key = await db.apiKey.findUnique({ where: { secretHash: hashKeySecret(secret) } });
   if (!key) return { ok: false, reason: "unknown" };
-  if (key.revokedAt && key.revokedAt <= now) return { ok: false, reason: "revoked" };
-  if (key.expiresAt && key.expiresAt <= now) return { ok: false, reason: "expired" };
+  const known = { id: key.id, tenantId: key.tenantId, name: key.name };
+  if (key.revokedAt && key.revokedAt <= now) return { ok: false, reason: "revoked", key: known };
+  if (key.expiresAt && key.expiresAt <= now) return { ok: false, reason: "expired", key: known };
   return { ok: true, key };
 }
 

@@ -64,7 +64,7 @@ describe(`socode CLI on ${testRuntime()}`, () => {
     expect(list.json).toEqual([expect.objectContaining({ id: key.json.id, status: "active" })]);
 
     expect((await run("key:revoke", "--id", key.json.id)).code).toBe(0);
-    expect(await verifyApiKey(database.db, key.json.secret)).toEqual({ ok: false, reason: "revoked" });
+    expect(await verifyApiKey(database.db, key.json.secret)).toMatchObject({ ok: false, reason: "revoked" });
 
     const actions = (await database.db.auditEvent.findMany({ where: { tenantId: tenant.json.id }, orderBy: { seq: "asc" } })).map((e) => `${e.surface}:${e.action}`);
     expect(actions).toEqual(["cli:tenant.create", "cli:user.create", "cli:key.create", "cli:key.revoke"]);

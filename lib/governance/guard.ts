@@ -1,0 +1,114 @@
+// The guard: the one place where an operation is looked up, its scope checked against the
+// credential, its arguments validated (strictly: unknown fields are refused, so nobody can smuggle
+// "approved": true or another tenant's id), run in the credential's tenant, and audited — allowed,
+// denied or failed. Every surface (MCP today, Slack later) calls invokeOperation.
+import { z } from "zod";
+import { recordAuditEvent, type AuditSurface } from "@/lib/audit/record-audit-event";
+import { OperationError } from "@/lib/operations/errors";
+import type { Operation, OperationContext } from "@/lib/operations/operation";
+import { OPERATIONS } from "@/lib/operations/catalogue";
+import { GroundingError } from "@/lib/semantic/grounding";
+import { hasScope } from "./scopes";
+
+export type InvocationContext = OperationContext & {
+  surface: AuditSurface;
+  client?: { name?: string; version?: string };
+};
+
+export type InvocationResult =
+  | { ok: true; operation: Operation; output: unknown; text: string }
+  | { ok: false; error: OperationError };
+
+/** The operations a credential may use: what tools/list shows it. */
+export function operationsFor(scopes: readonly string[]): Operation[] {
+  return OPERATIONS.filter((op) => hasScope(scopes, op.scope));
+}
+
+export function findOperation(name: string): Operation | undefined {
+  return OPERATIONS.find((op) => op.name === name);
+}
+
+/** Object schemas are validated strictly; everything else as declared. */
+function strict(schema: z.ZodType): z.ZodType {
+  return schema instanceof z.ZodObject ? schema.strict() : schema;
+}
+
+export function formatIssues(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 8)
+    .map((i) => {
+      const where = i.path.length ? i.path.join(".") : "arguments";
+      return i.code === "unrecognized_keys" ? `${where}: unknown field(s) ${i.keys.map((k) => `"${k}"`).join(", ")}` : `${where}: ${i.message}`;
+    })
+    .join("; ");
+}
+
+function toOperationError(err: unknown): OperationError {
+  if (err instanceof OperationError) return err;
+  if (err instanceof GroundingError) {
+    return new OperationError("not_grounded", err.message, { grounding: err.code, suggestions: err.suggestions });
+  }
+  return new OperationError("internal_error", "The operation failed on the server. It has been logged; try again or contact an admin.");
+}
+
+export async function invokeOperation(ctx: InvocationContext, name: string, rawArgs: unknown): Promise<InvocationResult> {
+  const started = performance.now();
+  const operation = findOperation(name);
+  let target: string | null = null;
+
+  const finish = async (outcome: "ok" | "denied" | "error", error?: OperationError) => {
+    // Fail closed: if the audit event cannot be written, the caller gets an error, not the result.
+    await ctx.db.$transaction((tx) =>
+      recordAuditEvent(tx, {
+        tenantId: ctx.tenant.id,
+        actorType: ctx.credential.type,
+        actorId: ctx.credential.id,
+        actorLabel: ctx.credential.label,
+        surface: ctx.surface,
+        action: name,
+        target,
+        arguments: rawArgs,
+        outcome,
+        errorCode: error?.code ?? null,
+        latencyMs: Math.round(performance.now() - started),
+        requestId: ctx.requestId,
+        clientName: ctx.client?.name ?? null,
+        clientVersion: ctx.client?.version ?? null,
+      }),
+    );
+  };
+
+  if (!operation) {
+    const error = new OperationError("unknown_operation", `There is no tool named "${name}". Call tools/list to see the tools this key may use.`);
+    await finish("denied", error);
+    return { ok: false, error };
+  }
+  if (!hasScope(ctx.credential.scopes, operation.scope)) {
+    const error = new OperationError(
+      "missing_scope",
+      `This key lacks the scope ${operation.scope}, which ${operation.name} needs. Ask an admin of this tenant to issue a key with ${operation.scope}.`,
+      { requiredScope: operation.scope },
+    );
+    await finish("denied", error);
+    return { ok: false, error };
+  }
+  const parsed = strict(operation.input).safeParse(rawArgs ?? {});
+  if (!parsed.success) {
+    const error = new OperationError("invalid_arguments", `Invalid arguments for ${operation.name}: ${formatIssues(parsed.error)}.`);
+    await finish("denied", error);
+    return { ok: false, error };
+  }
+  target = operation.target?.(parsed.data) ?? null;
+
+  let output: unknown;
+  try {
+    output = await operation.handler(ctx, parsed.data);
+  } catch (err) {
+    const error = toOperationError(err);
+    if (error.code === "internal_error") console.error(`[socode] ${operation.name} failed (request ${ctx.requestId}):`, err);
+    await finish("error", error);
+    return { ok: false, error };
+  }
+  await finish("ok");
+  return { ok: true, operation, output, text: operation.render(output) };
+}

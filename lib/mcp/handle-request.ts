@@ -1,0 +1,225 @@
+// /api/mcp over Streamable HTTP, stateless: a new server and transport per request. Before the SDK
+// sees a request this checks, in order: method, Origin, keys in the URL, MCP-Protocol-Version,
+// the Bearer key, the key's rate limit, content type and body size, and JSON. Every request ends in
+// an audit event — tool calls through the guard, everything else here — and a request whose audit
+// event cannot be written fails closed.
+import crypto from "node:crypto";
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { isJSONRPCRequest, type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
+import { audit, type AuditEventInput } from "@/lib/audit/record-audit-event";
+import type { Db } from "@/lib/db/client";
+import { getReadyDb } from "@/lib/db/ready";
+import { env } from "@/lib/env";
+import { rateLimiter } from "@/lib/governance/rate-limit";
+import { authenticate, describeRejection } from "./authenticate";
+import { createMcpServer } from "./create-server";
+
+/** Protocol versions this server speaks (2025-03-26 is what the spec assumes when the header is absent). */
+export const SUPPORTED_PROTOCOL_VERSIONS = ["2025-11-25", "2025-06-18", "2025-03-26"] as const;
+export const MAX_BODY_BYTES = 1024 * 1024;
+export const REQUEST_TIMEOUT_MS = 30_000;
+const KEY_PARAMS = /^(key|api[_-]?key|token|access[_-]?token|auth|authorization|bearer)$/i;
+
+type JsonRpcErrorCode = -32700 | -32600 | -32601 | -32602 | -32603 | -32000 | -32001;
+
+function jsonRpcError(status: number, code: JsonRpcErrorCode, message: string, headers: Record<string, string> = {}): Response {
+  return new Response(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }), {
+    status,
+    headers: { "Content-Type": "application/json", "Cache-Control": "no-store", ...headers },
+  });
+}
+
+function allowedOrigins(request: Request): Set<string> {
+  const e = env();
+  const origins = new Set(e.SOCODE_ALLOWED_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean));
+  if (e.SOCODE_PUBLIC_URL) origins.add(new URL(e.SOCODE_PUBLIC_URL).origin);
+  origins.add(new URL(request.url).origin);
+  return origins;
+}
+
+async function readBody(request: Request): Promise<{ ok: true; text: string } | { ok: false; response: Response }> {
+  const tooLarge = () => ({
+    ok: false as const,
+    response: jsonRpcError(413, -32600, `Request body exceeds ${MAX_BODY_BYTES} bytes.`),
+  });
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > MAX_BODY_BYTES) return tooLarge();
+  if (!request.body) return { ok: true, text: "" };
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > MAX_BODY_BYTES) {
+      await reader.cancel();
+      return tooLarge();
+    }
+    chunks.push(value);
+  }
+  try {
+    return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks)) };
+  } catch {
+    return { ok: false, response: jsonRpcError(400, -32700, "Parse error: the body is not valid UTF-8.") };
+  }
+}
+
+type Outcome = { status: number; outcome: "ok" | "denied" | "error"; errorCode?: string };
+
+export async function handleMcpRequest(request: Request): Promise<Response> {
+  const started = performance.now();
+  const requestId = crypto.randomUUID();
+  let db: Db;
+  try {
+    db = await getReadyDb();
+  } catch (err) {
+    console.error("[socode] /api/mcp: database unavailable", err);
+    return jsonRpcError(503, -32603, "The service's database is unavailable; try again shortly.", { "Retry-After": "5" });
+  }
+  const userAgent = request.headers.get("user-agent");
+
+  // Events before authentication have no tenant; they go to the global chain.
+  const record = (event: Omit<AuditEventInput, "surface" | "requestId" | "latencyMs">) =>
+    audit(db, { ...event, surface: "mcp", requestId, latencyMs: Math.round(performance.now() - started), clientName: event.clientName ?? userAgent });
+  const refuse = async (response: Response, action: string, errorCode: string, extra: Partial<AuditEventInput> = {}) => {
+    await record({ tenantId: null, actorType: "anonymous", action, outcome: "denied", errorCode, ...extra });
+    return response;
+  };
+
+  try {
+    const origin = request.headers.get("origin");
+    if (origin && !allowedOrigins(request).has(origin)) {
+      return refuse(jsonRpcError(403, -32000, `Origin ${origin} is not allowed to call this MCP endpoint.`), "mcp.request", "origin_not_allowed", { target: origin });
+    }
+    const url = new URL(request.url);
+    if ([...url.searchParams.keys()].some((k) => KEY_PARAMS.test(k)) || [...url.searchParams.values()].some((v) => v.startsWith("sc_live_"))) {
+      return refuse(
+        jsonRpcError(400, -32600, "Credentials in the URL are refused (URLs end up in logs). Send the key as `Authorization: Bearer <key>` and revoke the exposed key."),
+        "mcp.request",
+        "key_in_url",
+      );
+    }
+    const protocolVersion = request.headers.get("mcp-protocol-version");
+    if (protocolVersion !== null && !(SUPPORTED_PROTOCOL_VERSIONS as readonly string[]).includes(protocolVersion)) {
+      return refuse(
+        jsonRpcError(400, -32000, `Unsupported MCP-Protocol-Version ${protocolVersion}. Supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}.`),
+        "mcp.request",
+        "unsupported_protocol_version",
+      );
+    }
+
+    const auth = await authenticate(db, request.headers.get("authorization"));
+    if (!auth.ok) {
+      const challenge = auth.reason === "missing" ? 'Bearer realm="socode"' : `Bearer realm="socode", error="invalid_token", error_description="${describeRejection(auth.reason)}"`;
+      return refuse(jsonRpcError(401, -32001, describeRejection(auth.reason), { "WWW-Authenticate": challenge }), "mcp.authenticate", `auth_${auth.reason}`, {
+        tenantId: auth.tenantId ?? null,
+        actorType: auth.keyId ? "key" : "anonymous",
+        actorId: auth.keyId ?? null,
+      });
+    }
+    const { credential, tenant } = auth;
+    const actor = { tenantId: tenant.id, actorType: credential.type, actorId: credential.id, actorLabel: credential.label } as const;
+
+    if (request.method !== "POST") {
+      // Stateless server: no standalone SSE stream (GET) and no sessions to delete (DELETE).
+      await record({ ...actor, action: `mcp.${request.method.toLowerCase()}`, outcome: "denied", errorCode: "method_not_allowed" });
+      return jsonRpcError(405, -32000, `${request.method} is not supported by this stateless MCP server; use POST.`, { Allow: "POST" });
+    }
+
+    const limit = await rateLimiter().hit(credential.id);
+    if (!limit.allowed) {
+      await record({ ...actor, action: "mcp.request", outcome: "denied", errorCode: "rate_limited" });
+      return jsonRpcError(429, -32000, `Rate limit exceeded for this key; retry in ${limit.retryAfterSeconds} s.`, {
+        "Retry-After": String(limit.retryAfterSeconds),
+      });
+    }
+
+    const contentType = request.headers.get("content-type") ?? "";
+    if (!/^application\/json\b/i.test(contentType)) {
+      await record({ ...actor, action: "mcp.request", outcome: "denied", errorCode: "unsupported_media_type" });
+      return jsonRpcError(415, -32600, "Content-Type must be application/json.");
+    }
+    const body = await readBody(request);
+    if (!body.ok) {
+      await record({ ...actor, action: "mcp.request", outcome: "denied", errorCode: body.response.status === 413 ? "body_too_large" : "parse_error" });
+      return body.response;
+    }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body.text);
+    } catch {
+      await record({ ...actor, action: "mcp.request", outcome: "denied", errorCode: "parse_error" });
+      return jsonRpcError(400, -32700, "Parse error: the body is not valid JSON.");
+    }
+    if (Array.isArray(parsed)) {
+      await record({ ...actor, action: "mcp.request", outcome: "denied", errorCode: "batch_not_supported" });
+      return jsonRpcError(400, -32600, "JSON-RPC batches are not supported; send one message per request.");
+    }
+    const message = JSONRPCMessageSchema.safeParse(parsed);
+    if (!message.success) {
+      await record({ ...actor, action: "mcp.request", outcome: "denied", errorCode: "invalid_request" });
+      return jsonRpcError(400, -32600, "Invalid JSON-RPC message.");
+    }
+
+    const rpc: JSONRPCMessage = message.data;
+    const method = isJSONRPCRequest(rpc) ? rpc.method : "method" in rpc ? rpc.method : "response";
+    const clientInfo =
+      method === "initialize" && isJSONRPCRequest(rpc) && rpc.params && typeof rpc.params.clientInfo === "object" && rpc.params.clientInfo !== null
+        ? (rpc.params.clientInfo as { name?: unknown; version?: unknown })
+        : undefined;
+    const client = clientInfo
+      ? { name: typeof clientInfo.name === "string" ? clientInfo.name.slice(0, 100) : undefined, version: typeof clientInfo.version === "string" ? clientInfo.version.slice(0, 50) : undefined }
+      : undefined;
+
+    const server = createMcpServer({ db, tenant, credential, requestId, now: new Date(), surface: "mcp", client });
+    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    await server.connect(transport);
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      const timeout = new Promise<Response>((resolve) => {
+        timer = setTimeout(() => resolve(jsonRpcError(504, -32603, `The request took longer than ${REQUEST_TIMEOUT_MS / 1000} s and was abandoned.`)), REQUEST_TIMEOUT_MS);
+      });
+      const response = await Promise.race([transport.handleRequest(request, { parsedBody: parsed }), timeout]);
+      // tools/call is audited by the guard with its tool name and arguments; the rest here.
+      if (method !== "tools/call") {
+        const outcome = await classify(response);
+        await record({
+          ...actor,
+          action: method,
+          target: method === "resources/read" && isJSONRPCRequest(rpc) && typeof rpc.params?.uri === "string" ? rpc.params.uri : null,
+          outcome: outcome.outcome,
+          errorCode: outcome.errorCode ?? null,
+          clientName: client?.name ?? userAgent,
+          clientVersion: client?.version ?? null,
+        });
+      }
+      return response;
+    } finally {
+      clearTimeout(timer);
+      await transport.close();
+      await server.close();
+    }
+  } catch (err) {
+    // Includes a failure to write the audit event: fail closed.
+    console.error(`[socode] /api/mcp request ${requestId} failed`, err);
+    return jsonRpcError(500, -32603, `Internal error (request ${requestId}). The request was not completed.`);
+  }
+}
+
+/** Reads a JSON response's outcome without consuming it. */
+async function classify(response: Response): Promise<Outcome> {
+  if (response.status >= 400) return { status: response.status, outcome: response.status < 500 ? "denied" : "error", errorCode: `http_${response.status}` };
+  const text = await response.clone().text();
+  if (!text) return { status: response.status, outcome: "ok" };
+  try {
+    const body: unknown = JSON.parse(text);
+    if (body && typeof body === "object" && "error" in body) {
+      const code = (body as { error?: { code?: unknown } }).error?.code;
+      return { status: response.status, outcome: "error", errorCode: `jsonrpc_${String(code)}` };
+    }
+  } catch {
+    // Not JSON (e.g. 202 Accepted for a notification): nothing to classify.
+  }
+  return { status: response.status, outcome: "ok" };
+}

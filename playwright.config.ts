@@ -1,0 +1,45 @@
+// End-to-end tests drive real Chromium against the built app (`npm run build` first), started on
+// a throwaway embedded database seeded with the demo tenants.
+import fs from "node:fs";
+import path from "node:path";
+import { defineConfig, devices } from "@playwright/test";
+
+const PORT = Number(process.env.E2E_PORT ?? 3100);
+const DATA_DIR = path.resolve("e2e/.artifacts/data");
+
+// Debian's chromium where Playwright cannot download its own browser; CHROMIUM_PATH overrides.
+const chromium = process.env.CHROMIUM_PATH ?? (fs.existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
+
+export default defineConfig({
+  testDir: "e2e",
+  outputDir: "e2e/.artifacts/results",
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  timeout: 60_000,
+  reporter: [["list"]],
+  use: {
+    baseURL: `http://127.0.0.1:${PORT}`,
+    ...devices["Desktop Chrome"],
+    viewport: { width: 1280, height: 800 },
+    launchOptions: {
+      executablePath: chromium,
+      args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+    },
+    trace: "retain-on-failure",
+  },
+  webServer: {
+    // A fresh database every run, seeded on start.
+    command: `rm -rf ${DATA_DIR} && node bin/socode.mjs start --port ${PORT} --hostname 127.0.0.1`,
+    url: `http://127.0.0.1:${PORT}/api/health`,
+    timeout: 240_000,
+    reuseExistingServer: false,
+    stdout: "pipe",
+    env: {
+      SOCODE_DATA_DIR: DATA_DIR,
+      SOCODE_SEED_DEMO: "1",
+      NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? "e2e-only-secret-e2e-only-secret-e2e-only",
+      SOCODE_PUBLIC_URL: `http://127.0.0.1:${PORT}`,
+    },
+  },
+});
