@@ -25,6 +25,8 @@ const EnvSchema = z.object({
   SOCODE_SEED_DEMO: booleanFlag.optional(),
   /** Redis for rate limits shared across instances (optional; in-process limits otherwise). */
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "REDIS_URL must start with redis://").optional(),
+  /** How long a pending write request waits for an approver before it expires. */
+  SOCODE_WRITE_REQUEST_TTL_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(24),
   /** MCP requests allowed per key per minute. */
   SOCODE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(300),
   /** Chromium binary for Playwright (defaults to Playwright's own browser when unset). */

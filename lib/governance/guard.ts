@@ -8,7 +8,9 @@ import { OperationError } from "@/lib/operations/errors";
 import type { Operation, OperationContext } from "@/lib/operations/operation";
 import { OPERATIONS } from "@/lib/operations/catalogue";
 import { GroundingError } from "@/lib/semantic/grounding";
-import { hasScope } from "./scopes";
+import { requestWrite } from "@/lib/writes/request-write";
+import { renderReceipt } from "@/lib/writes/receipt";
+import { hasScope, type Scope } from "./scopes";
 
 export type InvocationContext = OperationContext & {
   surface: AuditSurface;
@@ -19,18 +21,44 @@ export type InvocationResult =
   | { ok: true; operation: Operation; output: unknown; text: string }
   | { ok: false; error: OperationError };
 
+/** The scopes an operation accepts (any one suffices). */
+export function requiredScopes(op: Operation): readonly Scope[] {
+  return typeof op.scope === "string" ? [op.scope] : op.scope;
+}
+
+export function mayUse(scopes: readonly string[], op: Operation): boolean {
+  return requiredScopes(op).some((s) => hasScope(scopes, s));
+}
+
 /** The operations a credential may use: what tools/list shows it. */
 export function operationsFor(scopes: readonly string[]): Operation[] {
-  return OPERATIONS.filter((op) => hasScope(scopes, op.scope));
+  return OPERATIONS.filter((op) => mayUse(scopes, op));
+}
+
+/** An agent may send this with any write so that repeating the request returns the first one. */
+export const IdempotencyKeySchema = z
+  .string()
+  .min(8)
+  .max(100)
+  .regex(/^[A-Za-z0-9._:-]+$/, "letters, digits and . _ : - only")
+  .describe("Optional: repeat a request with the same key to get the existing request back instead of a new one");
+
+const inputSchemas = new Map<string, z.ZodType>();
+
+/** The schema arguments are validated against: strict objects, plus idempotencyKey for writes. */
+export function inputSchemaOf(op: Operation): z.ZodType {
+  const cached = inputSchemas.get(op.name);
+  if (cached) return cached;
+  let schema = op.input;
+  if (schema instanceof z.ZodObject) {
+    schema = op.kind === "write" ? schema.extend({ idempotencyKey: IdempotencyKeySchema.optional() }).strict() : schema.strict();
+  }
+  inputSchemas.set(op.name, schema);
+  return schema;
 }
 
 export function findOperation(name: string): Operation | undefined {
   return OPERATIONS.find((op) => op.name === name);
-}
-
-/** Object schemas are validated strictly; everything else as declared. */
-function strict(schema: z.ZodType): z.ZodType {
-  return schema instanceof z.ZodObject ? schema.strict() : schema;
 }
 
 export function formatIssues(error: z.ZodError): string {
@@ -83,16 +111,17 @@ export async function invokeOperation(ctx: InvocationContext, name: string, rawA
     await finish("denied", error);
     return { ok: false, error };
   }
-  if (!hasScope(ctx.credential.scopes, operation.scope)) {
+  if (!mayUse(ctx.credential.scopes, operation)) {
+    const needed = requiredScopes(operation).join(" or ");
     const error = new OperationError(
       "missing_scope",
-      `This key lacks the scope ${operation.scope}, which ${operation.name} needs. Ask an admin of this tenant to issue a key with ${operation.scope}.`,
-      { requiredScope: operation.scope },
+      `This key lacks the scope ${needed}, which ${operation.name} needs. Ask an admin of this tenant to issue a key with ${needed}.`,
+      { requiredScope: needed },
     );
     await finish("denied", error);
     return { ok: false, error };
   }
-  const parsed = strict(operation.input).safeParse(rawArgs ?? {});
+  const parsed = inputSchemaOf(operation).safeParse(rawArgs ?? {});
   if (!parsed.success) {
     const error = new OperationError("invalid_arguments", `Invalid arguments for ${operation.name}: ${formatIssues(parsed.error)}.`);
     await finish("denied", error);
@@ -101,8 +130,19 @@ export async function invokeOperation(ctx: InvocationContext, name: string, rawA
   target = operation.target?.(parsed.data) ?? null;
 
   let output: unknown;
+  let text: string;
   try {
+    if (operation.kind === "write") {
+      // The pending request and its audit event are stored in one transaction by requestWrite.
+      const { idempotencyKey, ...args } = parsed.data as Record<string, unknown> & { idempotencyKey?: string };
+      const receipt = await requestWrite(ctx, operation, args, idempotencyKey, {
+        arguments: rawArgs,
+        latencyMs: () => Math.round(performance.now() - started),
+      });
+      return { ok: true, operation, output: receipt, text: renderReceipt(receipt) };
+    }
     output = await operation.handler(ctx, parsed.data);
+    text = operation.render(output);
   } catch (err) {
     const error = toOperationError(err);
     if (error.code === "internal_error") console.error(`[socode] ${operation.name} failed (request ${ctx.requestId}):`, err);
@@ -110,5 +150,5 @@ export async function invokeOperation(ctx: InvocationContext, name: string, rawA
     return { ok: false, error };
   }
   await finish("ok");
-  return { ok: true, operation, output, text: operation.render(output) };
+  return { ok: true, operation, output, text };
 }

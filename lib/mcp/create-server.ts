@@ -16,7 +16,8 @@ import {
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { invokeOperation, operationsFor, type InvocationContext } from "@/lib/governance/guard";
+import { inputSchemaOf, invokeOperation, operationsFor, type InvocationContext } from "@/lib/governance/guard";
+import { WriteReceiptSchema } from "@/lib/writes/receipt";
 import { hasScope } from "@/lib/governance/scopes";
 import type { Operation } from "@/lib/operations/operation";
 import { getPrompt, PROMPTS } from "./prompts";
@@ -45,18 +46,18 @@ const toolCache = new Map<string, Tool>();
 export function toolDefinition(op: Operation): Tool {
   const cached = toolCache.get(op.name);
   if (cached) return cached;
-  const strictInput = op.input instanceof z.ZodObject ? op.input.strict() : op.input;
   const tool: Tool = {
     name: op.name,
     title: op.title,
     description: op.description,
-    inputSchema: objectSchema(strictInput, "input"),
-    outputSchema: objectSchema(op.output, "output"),
+    inputSchema: objectSchema(inputSchemaOf(op), "input"),
+    outputSchema: objectSchema(op.kind === "write" ? WriteReceiptSchema : op.output, "output"),
     annotations: {
       title: op.title,
-      readOnlyHint: op.kind === "read",
+      readOnlyHint: op.kind === "read" && op.readOnly !== false,
+      // Writes only queue a request; a human approves the change, which never deletes data.
       destructiveHint: false,
-      idempotentHint: op.idempotent ?? false,
+      idempotentHint: op.kind === "read" ? (op.idempotent ?? false) : false,
       openWorldHint: false,
     },
   };

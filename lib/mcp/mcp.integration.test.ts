@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "@/lib/auth/api-keys";
 import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
 import { seedDemo } from "@/lib/demo/seed-demo";
+import { approveWriteRequest } from "@/lib/writes/decide-write-request";
 import type { Preset, Scope } from "@/lib/governance/scopes";
 import { startApp, type RunningApp } from "@/test/app-server";
 import { createTestDatabase, testRuntime, type TestDatabase } from "@/test/database";
@@ -174,6 +175,45 @@ describe(`/api/mcp on ${testRuntime()}`, () => {
     expect(ids).not.toContain(demoStore.id);
     const gmv = await call(client, "query_metric", { metric: "gmv", window: "last_week" });
     expect((gmv.structuredContent as { provenance: { timeZone: string } }).provenance.timeZone).toBe("Europe/Berlin");
+    await client.close();
+  });
+
+  it("runs the operator loop: top up Summer by 500 → pending → approved → the next reads show it", async () => {
+    const approver = await database.db.user.create({ data: { email: "approver@loop.test", name: "Approver" } });
+    await database.db.membership.create({ data: { tenantId: demoId, userId: approver.id, roles: ["approver"] } });
+    const client = await connect(await key(demoId, "analyst", ["coupons:write"]));
+    const tools = (await client.listTools()).tools;
+    const topUpTool = tools.find((t) => t.name === "top_up_coupon_pool");
+    expect(topUpTool?.annotations).toMatchObject({ readOnlyHint: false, destructiveHint: false });
+    expect(tools.map((t) => t.name)).not.toContain("award_points");
+
+    const before = (await call(client, "get_coupon_pool", { pool: "Summer" })).structuredContent as { size: number; remaining: number };
+    const asked = await call(client, "top_up_coupon_pool", { pool: "the summer pool", codes: 500 });
+    const receipt = asked.structuredContent as { requestId: string; status: string; preview: { changes: { field: string; before: number; after: number }[] } };
+    expect(receipt.status).toBe("pending_approval");
+    expect(receipt.preview.changes).toContainEqual({ target: "pool Summer", field: "remaining codes", before: before.remaining, after: before.remaining + 500 });
+    expect(((await call(client, "get_coupon_pool", { pool: "Summer" })).structuredContent as { size: number }).size).toBe(before.size);
+
+    await approveWriteRequest(database.db, { tenantId: demoId, requestId: receipt.requestId, decider: { userId: approver.id, surface: "console" } });
+    const status = await call(client, "get_write_request", { requestId: receipt.requestId });
+    expect(status.structuredContent).toMatchObject({ status: "executed", result: { added: 500 } });
+    const after = (await call(client, "get_coupon_pool", { pool: "Summer" })).structuredContent as { size: number; remaining: number };
+    expect(after).toMatchObject({ size: before.size + 500, remaining: before.remaining + 500 });
+
+    // The metric layer sees the next issued coupon (rollups are kept current by the write).
+    const issuedToday = async () => {
+      const r = await call(client, "query_metric", { metric: "coupons_issued", window: "today", filters: { coupon_pool: "Summer" } });
+      return r.isError ? 0 : Number((r.structuredContent as { total: { current: string } }).total.current);
+    };
+    const issuedBefore = await issuedToday();
+    const someone = await database.db.member.findFirstOrThrow({ where: { tenantId: demoId, status: "active" } });
+    const issue = await call(client, "issue_coupon", { pool: "Summer", member: someone.externalId });
+    await approveWriteRequest(database.db, {
+      tenantId: demoId,
+      requestId: (issue.structuredContent as { requestId: string }).requestId,
+      decider: { userId: approver.id, surface: "console" },
+    });
+    expect(await issuedToday()).toBe(issuedBefore + 1);
     await client.close();
   });
 

@@ -3,6 +3,11 @@
 import type { Operation } from "./operation";
 import { getCouponPoolOperation, listCouponPoolsOperation } from "./read/coupon-pools";
 import { getMemberOperation, searchMembersOperation } from "./read/members";
+import { cancelWriteRequestOperation, getWriteRequestOperation, listWriteRequestsOperation } from "./read/write-requests";
+import { issueAmbassadorCodeOperation } from "@/lib/loyalty/writes/ambassadors";
+import { createCouponPoolOperation, issueCouponOperation, topUpCouponPoolOperation, voidCouponOperation } from "@/lib/loyalty/writes/coupons";
+import { changeMemberTierOperation, createMemberOperation, updateMemberOperation } from "@/lib/loyalty/writes/members";
+import { awardPointsOperation, redeemPointsOperation } from "@/lib/loyalty/writes/points";
 import {
   describeMetricOperation,
   explainChangeOperation,
@@ -21,4 +26,18 @@ export const OPERATIONS: readonly Operation[] = [
   getMemberOperation,
   listCouponPoolsOperation,
   getCouponPoolOperation,
+  // Writes: each only queues a request for a human approver (lib/writes).
+  createMemberOperation,
+  updateMemberOperation,
+  changeMemberTierOperation,
+  awardPointsOperation,
+  redeemPointsOperation,
+  createCouponPoolOperation,
+  topUpCouponPoolOperation,
+  issueCouponOperation,
+  voidCouponOperation,
+  issueAmbassadorCodeOperation,
+  getWriteRequestOperation,
+  listWriteRequestsOperation,
+  cancelWriteRequestOperation,
 ];

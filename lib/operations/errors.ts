@@ -9,6 +9,12 @@ export type OperationErrorCode =
   | "not_grounded"
   | "rate_limited"
   | "conflict"
+  | "forbidden"
+  | "four_eyes"
+  | "request_not_pending"
+  | "request_expired"
+  | "arguments_tampered"
+  | "invariant_violated"
   | "internal_error";
 
 export class OperationError extends Error {

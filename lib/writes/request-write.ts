@@ -1,0 +1,125 @@
+// Asking for a write never changes domain data: it validates, previews against current data, and
+// stores a pending request bound to a hash of its exact arguments — with its audit event, in one
+// transaction. An idempotency key makes a repeated identical request return the first one.
+import { recordAuditEvent } from "@/lib/audit/record-audit-event";
+import { env } from "@/lib/env";
+import type { WriteRequest } from "@/lib/generated/prisma/client";
+import type { InvocationContext } from "@/lib/governance/guard";
+import { OperationError } from "@/lib/operations/errors";
+import type { WriteOperation, WritePreview } from "@/lib/operations/operation";
+import { writeArgumentsHash } from "./arguments-hash";
+import type { WriteReceipt } from "./receipt";
+import { effectiveStatus } from "./status";
+
+const RECEIPT_STATUS = {
+  pending: "pending_approval",
+  approved: "approved",
+  executed: "executed",
+  failed: "failed",
+  rejected: "rejected",
+  expired: "expired",
+  cancelled: "cancelled",
+} as const;
+
+export function receiptOf(request: WriteRequest, existing: boolean, now: Date = new Date()): WriteReceipt {
+  const status = RECEIPT_STATUS[effectiveStatus(request, now)];
+  return {
+    requestId: request.id,
+    operation: request.operation,
+    status,
+    preview: request.preview as WritePreview,
+    expiresAt: request.expiresAt.toISOString(),
+    existing,
+    message:
+      status === "pending_approval"
+        ? `Queued for approval: a human approver of this tenant must confirm it in the SoCode console before anything changes. Do not retry; check its status with get_write_request.`
+        : `This request is ${status}.`,
+  };
+}
+
+function isUniqueViolation(err: unknown): boolean {
+  return typeof err === "object" && err !== null && "code" in err && (err as { code: unknown }).code === "P2002";
+}
+
+export async function requestWrite(
+  ctx: InvocationContext,
+  operation: WriteOperation,
+  args: Record<string, unknown>,
+  idempotencyKey: string | undefined,
+  auditInfo: { arguments: unknown; latencyMs: () => number },
+): Promise<WriteReceipt> {
+  const tenantId = ctx.tenant.id;
+  const requesterKeyId = ctx.credential.id;
+  const argumentsHash = writeArgumentsHash({ tenantId, requesterKeyId, operation: operation.name, arguments: args });
+  const target = operation.target?.(args) ?? null;
+
+  const attempt = () =>
+    ctx.db.$transaction(async (tx) => {
+      if (idempotencyKey) {
+        const existing = await tx.writeRequest.findUnique({
+          where: { tenantId_requesterKeyId_idempotencyKey: { tenantId, requesterKeyId, idempotencyKey } },
+        });
+        if (existing) {
+          if (existing.argumentsHash !== argumentsHash || existing.operation !== operation.name) {
+            throw new OperationError("conflict", `idempotencyKey "${idempotencyKey}" was already used for a different request (${existing.id}). Use a new key for a new request.`);
+          }
+          await recordAuditEvent(tx, {
+            tenantId,
+            actorType: ctx.credential.type,
+            actorId: ctx.credential.id,
+            actorLabel: ctx.credential.label,
+            surface: ctx.surface,
+            action: operation.name,
+            target,
+            arguments: auditInfo.arguments,
+            outcome: "ok",
+            errorCode: "idempotent_replay",
+            latencyMs: auditInfo.latencyMs(),
+            requestId: ctx.requestId,
+            writeRequestId: existing.id,
+            clientName: ctx.client?.name ?? null,
+            clientVersion: ctx.client?.version ?? null,
+          });
+          return receiptOf(existing, true, ctx.now);
+        }
+      }
+      const preview = await operation.preview({ tx, tenant: ctx.tenant, now: ctx.now, writeRequestId: null }, args);
+      const request = await tx.writeRequest.create({
+        data: {
+          tenantId,
+          operation: operation.name,
+          arguments: args as object,
+          argumentsHash,
+          preview: preview as object,
+          requesterKeyId,
+          idempotencyKey: idempotencyKey ?? null,
+          expiresAt: new Date(ctx.now.getTime() + env().SOCODE_WRITE_REQUEST_TTL_HOURS * 3_600_000),
+        },
+      });
+      await recordAuditEvent(tx, {
+        tenantId,
+        actorType: ctx.credential.type,
+        actorId: ctx.credential.id,
+        actorLabel: ctx.credential.label,
+        surface: ctx.surface,
+        action: operation.name,
+        target,
+        arguments: auditInfo.arguments,
+        outcome: "pending",
+        latencyMs: auditInfo.latencyMs(),
+        requestId: ctx.requestId,
+        writeRequestId: request.id,
+        clientName: ctx.client?.name ?? null,
+        clientVersion: ctx.client?.version ?? null,
+      });
+      return receiptOf(request, false, ctx.now);
+    });
+
+  try {
+    return await attempt();
+  } catch (err) {
+    // Two identical idempotent requests raced: the loser reads the winner's request.
+    if (idempotencyKey && isUniqueViolation(err)) return attempt();
+    throw err;
+  }
+}
