@@ -4,7 +4,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { issueApiKey } from "@/lib/auth/api-keys";
+import { hashKeySecret, issueApiKey } from "@/lib/auth/api-keys";
 import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
 import { seedDemo } from "@/lib/demo/seed-demo";
 import { approveWriteRequest } from "@/lib/writes/decide-write-request";
@@ -274,6 +274,31 @@ describe(`/api/mcp on ${testRuntime()}`, () => {
     }
     const init = await database.db.auditEvent.findFirst({ where: { action: "initialize", clientName: "socode-tests" } });
     expect(init?.clientVersion).toBe("1.0.0");
+  });
+
+  it("with two app instances: a revocation stops the key on both at once, and Redis shares the rate limit", async () => {
+    const redis = { REDIS_URL: "redis://127.0.0.1:6379", SOCODE_RATE_LIMIT_PER_MINUTE: "4" };
+    const [one, two] = await Promise.all([startApp(database, redis), startApp(database, redis)]);
+    try {
+      const secret = await key(demoId, "metrics:read");
+      const auth = { Authorization: `Bearer ${secret}` };
+      expect((await raw({ body: initialize, headers: auth }, one.mcpUrl)).status).toBe(200);
+      expect((await raw({ body: initialize, headers: auth }, two.mcpUrl)).status).toBe(200);
+      // Two more requests spread over both instances use up the shared limit of 4 per minute…
+      const statuses = [];
+      for (const app of [one, two, one, two]) statuses.push((await raw({ body: initialize, headers: auth }, app.mcpUrl)).status);
+      // …unless the minute rolled over between requests, which resets the window once at most.
+      expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(1);
+
+      const other = await key(demoId, "metrics:read");
+      const otherAuth = { Authorization: `Bearer ${other}` };
+      expect((await raw({ body: initialize, headers: otherAuth }, two.mcpUrl)).status).toBe(200);
+      await database.db.apiKey.updateMany({ where: { secretHash: hashKeySecret(other) }, data: { revokedAt: new Date() } });
+      const after = await Promise.all([one, two].map((app) => raw({ body: initialize, headers: otherAuth }, app.mcpUrl)));
+      expect(after.map((r) => r.status)).toEqual([401, 401]);
+    } finally {
+      await Promise.all([one.stop(), two.stop()]);
+    }
   });
 
   it("rate-limits a key with 429 and Retry-After", async () => {
