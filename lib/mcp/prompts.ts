@@ -22,7 +22,7 @@ export const PROMPTS: PromptDefinition[] = [
     render: () =>
       'Diagnose coupon redemptions. 1) query_metric {"metric":"redemptions","window":"last_week","compareTo":"prior_week"}. ' +
       '2) explain_change {"metric":"redemptions","window":"last_week","compareTo":"prior_week","dimensions":["coupon_pool","store"]}. ' +
-      "3) For the top pool, get_coupon_pool to see whether it ran out of codes. State the likely driver and show your work.",
+      "3) For the top pool, if the key has coupons:read, get_coupon_pool to see whether it ran out of codes (remaining 0); otherwise query_metric coupons_issued by coupon_pool for both weeks. State the likely driver and show your work.",
   },
   {
     name: "tier_activity_check",

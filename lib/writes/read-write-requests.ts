@@ -8,10 +8,17 @@ import { OperationError } from "@/lib/operations/errors";
 import type { Credential } from "@/lib/operations/operation";
 import { effectiveStatus } from "./status";
 
+/** Agents and people read "pending_approval" for a request waiting for a human. */
+export type WriteRequestViewStatus = Exclude<WriteRequestStatus, "pending"> | "pending_approval";
+
+export function viewStatus(status: WriteRequestStatus): WriteRequestViewStatus {
+  return status === "pending" ? "pending_approval" : status;
+}
+
 export type WriteRequestView = {
   id: string;
   operation: string;
-  status: WriteRequestStatus;
+  status: WriteRequestViewStatus;
   arguments: unknown;
   preview: unknown;
   createdAt: string;
@@ -27,7 +34,7 @@ export function viewOf(request: WriteRequest, now: Date = new Date()): WriteRequ
   return {
     id: request.id,
     operation: request.operation,
-    status: effectiveStatus(request, now),
+    status: viewStatus(effectiveStatus(request, now)),
     arguments: request.arguments,
     preview: request.preview,
     createdAt: request.createdAt.toISOString(),

@@ -9,20 +9,11 @@ import { OperationError } from "@/lib/operations/errors";
 import type { WriteOperation, WritePreview } from "@/lib/operations/operation";
 import { writeArgumentsHash } from "./arguments-hash";
 import type { WriteReceipt } from "./receipt";
+import { viewStatus } from "./read-write-requests";
 import { effectiveStatus } from "./status";
 
-const RECEIPT_STATUS = {
-  pending: "pending_approval",
-  approved: "approved",
-  executed: "executed",
-  failed: "failed",
-  rejected: "rejected",
-  expired: "expired",
-  cancelled: "cancelled",
-} as const;
-
 export function receiptOf(request: WriteRequest, existing: boolean, now: Date = new Date()): WriteReceipt {
-  const status = RECEIPT_STATUS[effectiveStatus(request, now)];
+  const status = viewStatus(effectiveStatus(request, now));
   return {
     requestId: request.id,
     operation: request.operation,

@@ -4,12 +4,12 @@ import { WRITE_SCOPES } from "@/lib/governance/scopes";
 import { cancelWriteRequest, getWriteRequest, listWriteRequests, viewOf, type WriteRequestView } from "@/lib/writes/read-write-requests";
 import { defineOperation } from "../operation";
 
-const STATUSES = ["pending", "approved", "executed", "failed", "rejected", "expired", "cancelled"] as const;
+const STATUSES = ["pending_approval", "executed", "failed", "rejected", "expired", "cancelled"] as const;
 
 const ViewSchema = z.object({
   id: z.string(),
   operation: z.string(),
-  status: z.enum(STATUSES),
+  status: z.enum([...STATUSES, "approved"]),
   arguments: z.unknown(),
   preview: z.unknown(),
   createdAt: z.string(),
@@ -50,7 +50,8 @@ export const listWriteRequestsOperation = defineOperation({
   }),
   output: z.object({ requests: z.array(ViewSchema), nextCursor: z.string().nullable() }),
   handler: async (ctx, input) => {
-    const page = await listWriteRequests(ctx.db, ctx.tenant.id, { ...input, requesterKeyId: ctx.credential.id }, ctx.now);
+    const status = input.status === "pending_approval" ? "pending" : input.status;
+    const page = await listWriteRequests(ctx.db, ctx.tenant.id, { ...input, status, requesterKeyId: ctx.credential.id }, ctx.now);
     return { requests: page.requests.map((r) => viewOf(r, ctx.now)), nextCursor: page.nextCursor };
   },
   render: (out) => (out.requests.length ? out.requests.map(line).join("\n") : "No write requests."),
