@@ -3,6 +3,7 @@
 // schema, opens the database when needed, and prints the result as text or JSON (--json).
 import type { z } from "zod";
 import type { Db } from "@/lib/db/client";
+import { getTenantBySlug } from "@/lib/governance/tenants";
 
 export type FlagSpec = {
   type: "string" | "boolean";
@@ -49,4 +50,11 @@ export class CliError extends Error {
 
 export function defineCommand<S extends z.ZodType>(command: Command<S>): Command<S> {
   return command;
+}
+
+/** The tenant named by a --tenant flag, or a CLI error listing the tenants that exist. */
+export async function tenantFlag(db: Db, slug: string) {
+  return getTenantBySlug(db, slug).catch((e: Error) => {
+    throw new CliError("tenant_not_found", e.message);
+  });
 }

@@ -7,6 +7,7 @@ import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import { startSchemaEngine, type MigrationList } from "./schema-engine";
 
+// Read at run time from the app's folder (`npm start` runs there); the build need not trace them.
 export const SCHEMA_PATH = path.join(process.cwd(), "prisma", "schema.prisma");
 export const MIGRATIONS_DIR = path.join(process.cwd(), "prisma", "migrations");
 
@@ -18,9 +19,9 @@ const EMPTY_MIGRATION = /^\s*(--[^\n]*\n?\s*)*$/;
 /** Reads the migrations folder in the shape the schema engine expects. */
 export function readMigrations(dir: string = MIGRATIONS_DIR): MigrationList {
   const lockPath = path.join(dir, "migration_lock.toml");
-  const directories = fs.existsSync(dir)
+  const directories = fs.existsSync(/* turbopackIgnore: true */ dir)
     ? fs
-        .readdirSync(dir, { withFileTypes: true })
+        .readdirSync(/* turbopackIgnore: true */ dir, { withFileTypes: true })
         .filter((d) => d.isDirectory())
         .map((d) => d.name)
         .sort()

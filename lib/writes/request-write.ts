@@ -2,6 +2,7 @@
 // stores a pending request bound to a hash of its exact arguments — with its audit event, in one
 // transaction. An idempotency key makes a repeated identical request return the first one.
 import { recordAuditEvent } from "@/lib/audit/record-audit-event";
+import type { Tx } from "@/lib/db/transaction";
 import { env } from "@/lib/env";
 import type { WriteRequest } from "@/lib/generated/prisma/client";
 import type { InvocationContext } from "@/lib/governance/guard";
@@ -44,6 +45,23 @@ export async function requestWrite(
   const argumentsHash = writeArgumentsHash({ tenantId, requesterKeyId, operation: operation.name, arguments: args });
   const target = operation.target?.(args) ?? null;
 
+  const recordRequestEvent = (tx: Tx, event: { outcome: "ok" | "pending"; errorCode?: string; writeRequestId: string }) =>
+    recordAuditEvent(tx, {
+      tenantId,
+      actorType: ctx.credential.type,
+      actorId: ctx.credential.id,
+      actorLabel: ctx.credential.label,
+      surface: ctx.surface,
+      action: operation.name,
+      target,
+      arguments: auditInfo.arguments,
+      latencyMs: auditInfo.latencyMs(),
+      requestId: ctx.requestId,
+      clientName: ctx.client?.name ?? null,
+      clientVersion: ctx.client?.version ?? null,
+      ...event,
+    });
+
   const attempt = () =>
     ctx.db.$transaction(async (tx) => {
       if (idempotencyKey) {
@@ -54,23 +72,7 @@ export async function requestWrite(
           if (existing.argumentsHash !== argumentsHash || existing.operation !== operation.name) {
             throw new OperationError("conflict", `idempotencyKey "${idempotencyKey}" was already used for a different request (${existing.id}). Use a new key for a new request.`);
           }
-          await recordAuditEvent(tx, {
-            tenantId,
-            actorType: ctx.credential.type,
-            actorId: ctx.credential.id,
-            actorLabel: ctx.credential.label,
-            surface: ctx.surface,
-            action: operation.name,
-            target,
-            arguments: auditInfo.arguments,
-            outcome: "ok",
-            errorCode: "idempotent_replay",
-            latencyMs: auditInfo.latencyMs(),
-            requestId: ctx.requestId,
-            writeRequestId: existing.id,
-            clientName: ctx.client?.name ?? null,
-            clientVersion: ctx.client?.version ?? null,
-          });
+          await recordRequestEvent(tx, { outcome: "ok", errorCode: "idempotent_replay", writeRequestId: existing.id });
           return receiptOf(existing, true, ctx.now);
         }
       }
@@ -87,22 +89,7 @@ export async function requestWrite(
           expiresAt: new Date(ctx.now.getTime() + env().SOCODE_WRITE_REQUEST_TTL_HOURS * 3_600_000),
         },
       });
-      await recordAuditEvent(tx, {
-        tenantId,
-        actorType: ctx.credential.type,
-        actorId: ctx.credential.id,
-        actorLabel: ctx.credential.label,
-        surface: ctx.surface,
-        action: operation.name,
-        target,
-        arguments: auditInfo.arguments,
-        outcome: "pending",
-        latencyMs: auditInfo.latencyMs(),
-        requestId: ctx.requestId,
-        writeRequestId: request.id,
-        clientName: ctx.client?.name ?? null,
-        clientVersion: ctx.client?.version ?? null,
-      });
+      await recordRequestEvent(tx, { outcome: "pending", writeRequestId: request.id });
       return receiptOf(request, false, ctx.now);
     });
 

@@ -1,7 +1,7 @@
 import { z } from "zod";
 import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
-import { getTenantBySlug, TenantSlugSchema } from "@/lib/governance/tenants";
-import { CliError, defineCommand } from "../command";
+import { TenantSlugSchema } from "@/lib/governance/tenants";
+import { CliError, defineCommand, tenantFlag } from "../command";
 
 export const auditVerify = defineCommand({
   name: "audit:verify",
@@ -11,7 +11,7 @@ export const auditVerify = defineCommand({
   run: async (ctx, input) => {
     const db = await ctx.db();
     const tenants = input.tenant
-      ? [await getTenantBySlug(db, input.tenant).catch((e: Error) => { throw new CliError("tenant_not_found", e.message); })]
+      ? [await tenantFlag(db, input.tenant)]
       : await db.tenant.findMany({ orderBy: { slug: "asc" } });
     const results = [];
     for (const t of tenants) results.push({ tenant: t.slug, ...(await verifyAuditChain(db, t.id)) });

@@ -1,15 +1,9 @@
 import { z } from "zod";
 import { issueApiKey, keyStatus, parseExpiry } from "@/lib/auth/api-keys";
 import { PresetSchema, ScopeSchema, DEFAULT_PRESET, ScopeGrantError } from "@/lib/governance/scopes";
-import { getTenantBySlug, TenantSlugSchema } from "@/lib/governance/tenants";
-import { CliError, defineCommand } from "../command";
+import { TenantSlugSchema } from "@/lib/governance/tenants";
+import { CliError, defineCommand, tenantFlag } from "../command";
 import { recordCliEvent } from "../cli-audit";
-
-async function tenantOrFail(db: Parameters<typeof getTenantBySlug>[0], slug: string) {
-  return getTenantBySlug(db, slug).catch((e: Error) => {
-    throw new CliError("tenant_not_found", e.message);
-  });
-}
 
 export const keyCreate = defineCommand({
   name: "key:create",
@@ -50,7 +44,7 @@ export const keyCreate = defineCommand({
   ],
   run: async (ctx, input) => {
     const db = await ctx.db();
-    const tenant = await tenantOrFail(db, input.tenant);
+    const tenant = await tenantFlag(db, input.tenant);
     let issuerId: string | null = null;
     if (input.as) {
       const issuer = await db.user.findUnique({ where: { email: input.as.toLowerCase() }, include: { memberships: { where: { tenantId: tenant.id } } } });
@@ -102,7 +96,7 @@ export const keyList = defineCommand({
   schema: z.object({ tenant: TenantSlugSchema }),
   run: async (ctx, input) => {
     const db = await ctx.db();
-    const tenant = await tenantOrFail(db, input.tenant);
+    const tenant = await tenantFlag(db, input.tenant);
     const keys = await db.apiKey.findMany({ where: { tenantId: tenant.id }, orderBy: { createdAt: "desc" }, include: { issuer: { select: { email: true } } } });
     const rows = keys.map((k) => ({
       id: k.id,

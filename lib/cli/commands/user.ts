@@ -1,8 +1,8 @@
 import { z } from "zod";
 import { hashPassword, MIN_PASSWORD_LENGTH } from "@/lib/auth/passwords";
-import { getTenantBySlug, TenantSlugSchema } from "@/lib/governance/tenants";
+import { TenantSlugSchema } from "@/lib/governance/tenants";
 import { Role } from "@/lib/generated/prisma/enums";
-import { CliError, defineCommand } from "../command";
+import { CliError, defineCommand, tenantFlag } from "../command";
 import { recordCliEvent } from "../cli-audit";
 
 const ROLES = Object.values(Role);
@@ -36,9 +36,7 @@ export const userCreate = defineCommand({
   examples: ["npx socode user:create --email ana@example.com --password 'correct horse battery' --tenant demo --roles admin,approver"],
   run: async (ctx, input) => {
     const db = await ctx.db();
-    const tenant = await getTenantBySlug(db, input.tenant).catch((e: Error) => {
-      throw new CliError("tenant_not_found", e.message);
-    });
+    const tenant = await tenantFlag(db, input.tenant);
     const existing = await db.user.findUnique({ where: { email: input.email } });
     if (existing && input.password) {
       throw new CliError("user_exists", `User ${input.email} already exists. Omit --password to grant roles on tenant ${tenant.slug}.`);

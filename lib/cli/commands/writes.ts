@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { TenantSlugSchema, getTenantBySlug } from "@/lib/governance/tenants";
+import { TenantSlugSchema } from "@/lib/governance/tenants";
 import { OperationError } from "@/lib/operations/errors";
 import { approveWriteRequest, rejectWriteRequest, type DecisionResult } from "@/lib/writes/decide-write-request";
 import { listWriteRequests, viewOf } from "@/lib/writes/read-write-requests";
 import { renderPreview } from "@/lib/writes/receipt";
 import type { WritePreview } from "@/lib/operations/operation";
-import { CliError, defineCommand, type CliContext } from "../command";
+import { CliError, defineCommand, tenantFlag, type CliContext } from "../command";
 
 const STATUSES = ["pending", "approved", "executed", "failed", "rejected", "expired", "cancelled"] as const;
 
@@ -20,9 +20,7 @@ export const writesList = defineCommand({
   schema: z.object({ tenant: TenantSlugSchema, status: z.enum(STATUSES).optional(), limit: z.coerce.number().int().min(1).max(500).default(50) }),
   run: async (ctx, input) => {
     const db = await ctx.db();
-    const tenant = await getTenantBySlug(db, input.tenant).catch((e: Error) => {
-      throw new CliError("tenant_not_found", e.message);
-    });
+    const tenant = await tenantFlag(db, input.tenant);
     const { requests } = await listWriteRequests(db, tenant.id, { status: input.status, limit: input.limit });
     const views = requests.map((r) => viewOf(r));
     const text = views.length
