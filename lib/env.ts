@@ -12,6 +12,8 @@ const EnvSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, "DATABASE_URL must start with postgresql://")
     .optional(),
+  /** Connections per app instance to the PostgreSQL server (server mode). */
+  SOCODE_DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
   /** Folder for the embedded database and generated development secrets. */
   SOCODE_DATA_DIR: z.string().min(1).default(".data"),
   /** Public base URL of the app, used in client configuration snippets and OAuth metadata. */

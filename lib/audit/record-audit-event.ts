@@ -127,7 +127,14 @@ export async function recordAuditEvent(tx: Tx, input: AuditEventInput): Promise<
   return { id: row.id, chain, seq, hash };
 }
 
+/**
+ * Options for transactions that append to the audit log. Appends to one chain are serialised, so
+ * under load a transaction may wait its turn for a while; Prisma's default (2 s to start, 5 s to
+ * finish) would turn that wait into a failed request.
+ */
+export const AUDITED_TX_OPTIONS = { maxWait: 30_000, timeout: 30_000 } as const;
+
 /** Records an event on its own (reads, denials, CLI actions without another change). */
 export async function audit(db: Db, input: AuditEventInput): Promise<RecordedAuditEvent> {
-  return db.$transaction((tx) => recordAuditEvent(tx, input));
+  return db.$transaction((tx) => recordAuditEvent(tx, input), AUDITED_TX_OPTIONS);
 }

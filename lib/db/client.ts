@@ -46,7 +46,7 @@ export async function connect(target: DatabaseTarget = databaseTarget()): Promis
   const adapter = new PrismaPg({
     connectionString,
     // The embedded server runs one query at a time; a small pool avoids needless queueing.
-    max: target.kind === "embedded" ? 8 : 10,
+    max: target.kind === "embedded" ? 8 : env().SOCODE_DB_POOL_SIZE,
   });
   const db = new PrismaClient({ adapter });
   return {

@@ -3,7 +3,7 @@
 // "approved": true or another tenant's id), run in the credential's tenant, and audited — allowed,
 // denied or failed. Every surface (MCP today, Slack later) calls invokeOperation.
 import { z } from "zod";
-import { recordAuditEvent, type AuditSurface } from "@/lib/audit/record-audit-event";
+import { audit, type AuditSurface } from "@/lib/audit/record-audit-event";
 import { OperationError } from "@/lib/operations/errors";
 import type { Operation, OperationContext } from "@/lib/operations/operation";
 import { OPERATIONS } from "@/lib/operations/catalogue";
@@ -86,24 +86,22 @@ export async function invokeOperation(ctx: InvocationContext, name: string, rawA
 
   const finish = async (outcome: "ok" | "denied" | "error", error?: OperationError) => {
     // Fail closed: if the audit event cannot be written, the caller gets an error, not the result.
-    await ctx.db.$transaction((tx) =>
-      recordAuditEvent(tx, {
-        tenantId: ctx.tenant.id,
-        actorType: ctx.credential.type,
-        actorId: ctx.credential.id,
-        actorLabel: ctx.credential.label,
-        surface: ctx.surface,
-        action: name,
-        target,
-        arguments: rawArgs,
-        outcome,
-        errorCode: error?.code ?? null,
-        latencyMs: Math.round(performance.now() - started),
-        requestId: ctx.requestId,
-        clientName: ctx.client?.name ?? null,
-        clientVersion: ctx.client?.version ?? null,
-      }),
-    );
+    await audit(ctx.db, {
+      tenantId: ctx.tenant.id,
+      actorType: ctx.credential.type,
+      actorId: ctx.credential.id,
+      actorLabel: ctx.credential.label,
+      surface: ctx.surface,
+      action: name,
+      target,
+      arguments: rawArgs,
+      outcome,
+      errorCode: error?.code ?? null,
+      latencyMs: Math.round(performance.now() - started),
+      requestId: ctx.requestId,
+      clientName: ctx.client?.name ?? null,
+      clientVersion: ctx.client?.version ?? null,
+    });
   };
 
   if (!operation) {

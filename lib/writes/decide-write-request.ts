@@ -2,7 +2,7 @@
 // that records the decision, under a row lock on the request, so concurrent approvals, double
 // clicks and retries execute it exactly once; invariants are re-checked against current data and a
 // failed execution leaves nothing half-applied (it is rolled back to a savepoint and recorded).
-import { recordAuditEvent, type AuditSurface } from "@/lib/audit/record-audit-event";
+import { audit, recordAuditEvent, type AuditSurface } from "@/lib/audit/record-audit-event";
 import type { Db } from "@/lib/db/client";
 import type { Tx } from "@/lib/db/transaction";
 import type { Prisma, WriteRequest } from "@/lib/generated/prisma/client";
@@ -50,8 +50,7 @@ async function withDeniedAudit<T>(db: Db, input: DecisionInput, action: string, 
     return await decide();
   } catch (err) {
     if (err instanceof OperationError && err.code !== "internal_error") {
-      await db.$transaction((tx) =>
-        recordAuditEvent(tx, {
+      await audit(db, {
           tenantId: input.tenantId,
           actorType: "user",
           actorId: input.decider.userId,
@@ -61,8 +60,7 @@ async function withDeniedAudit<T>(db: Db, input: DecisionInput, action: string, 
           outcome: "denied",
           errorCode: err.code,
           writeRequestId: isUuid(input.requestId) && err.code !== "not_found" ? input.requestId : null,
-        }),
-      );
+      });
     }
     throw err;
   }

@@ -1,5 +1,5 @@
 // Reading write requests: an agent sees its own key's requests; the console sees the tenant's.
-import { recordAuditEvent } from "@/lib/audit/record-audit-event";
+import { AUDITED_TX_OPTIONS, recordAuditEvent } from "@/lib/audit/record-audit-event";
 import type { Db } from "@/lib/db/client";
 import type { DbOrTx } from "@/lib/db/transaction";
 import type { WriteRequest, WriteRequestStatus } from "@/lib/generated/prisma/client";
@@ -99,5 +99,5 @@ export async function cancelWriteRequest(db: Db, credential: Credential, id: str
       writeRequestId: current.id,
     });
     return cancelled;
-  });
+  }, AUDITED_TX_OPTIONS);
 }

@@ -1,7 +1,7 @@
 // Asking for a write never changes domain data: it validates, previews against current data, and
 // stores a pending request bound to a hash of its exact arguments — with its audit event, in one
 // transaction. An idempotency key makes a repeated identical request return the first one.
-import { recordAuditEvent } from "@/lib/audit/record-audit-event";
+import { AUDITED_TX_OPTIONS, recordAuditEvent } from "@/lib/audit/record-audit-event";
 import type { Tx } from "@/lib/db/transaction";
 import { env } from "@/lib/env";
 import type { WriteRequest } from "@/lib/generated/prisma/client";
@@ -91,7 +91,7 @@ export async function requestWrite(
       });
       await recordRequestEvent(tx, { outcome: "pending", writeRequestId: request.id });
       return receiptOf(request, false, ctx.now);
-    });
+    }, AUDITED_TX_OPTIONS);
 
   try {
     return await attempt();
