@@ -13,7 +13,12 @@ export default async function HomePage() {
   const mcpUrl = `${await baseUrl()}/api/mcp`;
   return (
     <main className="mx-auto max-w-3xl px-6 py-16">
-      <p className="text-sm font-semibold uppercase tracking-wide text-indigo-600">SoCode</p>
+      <div className="flex items-center justify-between">
+        <p className="text-sm font-semibold uppercase tracking-wide text-indigo-600">SoCode</p>
+        <a href="/sign-in" className="rounded-md bg-indigo-600 px-3 py-1.5 text-sm font-semibold text-white shadow-sm hover:bg-indigo-500">
+          Sign in to the console
+        </a>
+      </div>
       <h1 className="mt-2 text-3xl font-bold tracking-tight">Governed AI access to your loyalty platform</h1>
       <p className="mt-4 text-slate-600">
         AI clients such as Claude Code, Cursor and Claude Desktop connect to one MCP endpoint with a tenant-scoped key,
