@@ -58,7 +58,8 @@ export async function listTenantKeys(
   query: z.infer<typeof KeyListQuerySchema> = {},
   now: Date = new Date(),
 ): Promise<KeyRow[]> {
-  const where: Prisma.ApiKeyWhereInput = { tenantId };
+  // Keys behind OAuth grants are listed under "connected apps", not here.
+  const where: Prisma.ApiKeyWhereInput = { tenantId, oauthGrant: null };
   if (query.q) {
     where.OR = [
       { name: { contains: query.q, mode: "insensitive" } },

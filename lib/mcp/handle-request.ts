@@ -10,7 +10,10 @@ import { audit, type AuditEventInput } from "@/lib/audit/record-audit-event";
 import type { Db } from "@/lib/db/client";
 import { getReadyDb } from "@/lib/db/ready";
 import { env } from "@/lib/env";
+import { findOperation, mayUse, requiredScopes } from "@/lib/governance/guard";
 import { rateLimiter } from "@/lib/governance/rate-limit";
+import { DEFAULT_CHALLENGE_SCOPE, oauthUrls } from "@/lib/oauth/config";
+import { insufficientScopeChallenge, unauthorizedChallenge } from "@/lib/oauth/metadata";
 import { authenticate, describeRejection } from "./authenticate";
 import { createMcpServer } from "./create-server";
 
@@ -109,12 +112,15 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
       );
     }
 
-    const auth = await authenticate(db, request.headers.get("authorization"));
+    // OAuth (lib/oauth): the 401 names the protected resource metadata, and tokens must be for this URL.
+    const urls = oauthUrls(request.headers);
+    const auth = await authenticate(db, request.headers.get("authorization"), new Date(), urls.resource);
     if (!auth.ok) {
-      const challenge = auth.reason === "missing" ? 'Bearer realm="socode"' : `Bearer realm="socode", error="invalid_token", error_description="${describeRejection(auth.reason)}"`;
-      return refuse(jsonRpcError(401, -32001, describeRejection(auth.reason), { "WWW-Authenticate": challenge }), "mcp.authenticate", `auth_${auth.reason}`, {
+      const description = describeRejection(auth.reason, auth.oauth);
+      const challenge = unauthorizedChallenge(urls, DEFAULT_CHALLENGE_SCOPE, auth.reason === "missing" ? undefined : { code: "invalid_token", description });
+      return refuse(jsonRpcError(401, -32001, description, { "WWW-Authenticate": challenge }), "mcp.authenticate", `auth_${auth.reason}`, {
         tenantId: auth.tenantId ?? null,
-        actorType: auth.keyId ? "key" : "anonymous",
+        actorType: auth.keyId ? (auth.oauth ? "oauth" : "key") : "anonymous",
         actorId: auth.keyId ?? null,
       });
     }
@@ -122,8 +128,9 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
     const actor = { tenantId: tenant.id, actorType: credential.type, actorId: credential.id, actorLabel: credential.label } as const;
 
     if (request.method !== "POST") {
-      // Stateless server: no standalone SSE stream (GET) and no sessions to delete (DELETE).
-      await record({ ...actor, action: `mcp.${request.method.toLowerCase()}`, outcome: "denied", errorCode: "method_not_allowed" });
+      // Stateless server: no standalone SSE stream (GET) and no sessions to delete (DELETE). Clients
+      // probe with GET after initialize and expect this 405, so it is the protocol working, not a denial.
+      await record({ ...actor, action: `mcp.${request.method.toLowerCase()}`, outcome: "ok", errorCode: "method_not_allowed" });
       return jsonRpcError(405, -32000, `${request.method} is not supported by this stateless MCP server; use POST.`, { Allow: "POST" });
     }
 
@@ -171,6 +178,17 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
     const client = clientInfo
       ? { name: typeof clientInfo.name === "string" ? clientInfo.name.slice(0, 100) : undefined, version: typeof clientInfo.version === "string" ? clientInfo.version.slice(0, 50) : undefined }
       : undefined;
+
+    // OAuth clients learn about a missing scope from HTTP (403 insufficient_scope) so they can ask
+    // the user for more; API keys keep the tool error an agent can read (the guard's missing_scope).
+    if (credential.type === "oauth" && method === "tools/call" && isJSONRPCRequest(rpc) && typeof rpc.params?.name === "string") {
+      const operation = findOperation(rpc.params.name);
+      if (operation && !mayUse(credential.scopes, operation)) {
+        const needed = requiredScopes(operation)[0] ?? DEFAULT_CHALLENGE_SCOPE;
+        await record({ ...actor, action: operation.name, arguments: rpc.params.arguments, outcome: "denied", errorCode: "missing_scope", clientName: client?.name ?? userAgent });
+        return jsonRpcError(403, -32000, `This token lacks the scope ${needed}, which ${operation.name} needs.`, { "WWW-Authenticate": insufficientScopeChallenge(urls, needed) });
+      }
+    }
 
     const server = createMcpServer({ db, tenant, credential, requestId, now: new Date(), surface: "mcp", client });
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });

@@ -8,9 +8,9 @@ import type { Tenant } from "@/lib/generated/prisma/client";
 import type { Scope } from "@/lib/governance/scopes";
 import type { Tx } from "@/lib/db/transaction";
 
-/** Who is calling: a credential bound to exactly one tenant. */
+/** Who is calling: a credential bound to exactly one tenant (an API key, or an OAuth grant acting through its key row). */
 export type Credential = {
-  type: "key";
+  type: "key" | "oauth";
   id: string;
   tenantId: string;
   scopes: readonly string[];

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { issueApiKey, keyStatus, parseExpiry } from "@/lib/auth/api-keys";
+import { issueApiKey, parseExpiry } from "@/lib/auth/api-keys";
+import { listTenantKeys } from "@/lib/console/keys";
 import { PresetSchema, ScopeSchema, DEFAULT_PRESET, ScopeGrantError } from "@/lib/governance/scopes";
 import { TenantSlugSchema } from "@/lib/governance/tenants";
 import { CliError, defineCommand, tenantFlag } from "../command";
@@ -97,19 +98,7 @@ export const keyList = defineCommand({
   run: async (ctx, input) => {
     const db = await ctx.db();
     const tenant = await tenantFlag(db, input.tenant);
-    const keys = await db.apiKey.findMany({ where: { tenantId: tenant.id }, orderBy: { createdAt: "desc" }, include: { issuer: { select: { email: true } } } });
-    const rows = keys.map((k) => ({
-      id: k.id,
-      name: k.name,
-      displayPrefix: k.displayPrefix,
-      preset: k.preset,
-      scopes: k.scopes,
-      issuer: k.issuer?.email ?? null,
-      createdAt: k.createdAt,
-      expiresAt: k.expiresAt,
-      lastUsedAt: k.lastUsedAt,
-      status: keyStatus(k),
-    }));
+    const rows = await listTenantKeys(db, tenant.id);
     const text = rows.length
       ? rows.map((r) => `${r.id}  ${r.displayPrefix}…  ${r.status.padEnd(7)}  ${r.name}  [${r.scopes.join(", ")}]  last used ${r.lastUsedAt?.toISOString() ?? "never"}`).join("\n")
       : `No keys for ${tenant.slug}. Create one with \`npx socode key:create --tenant ${tenant.slug} --name …\`.`;

@@ -6,6 +6,7 @@ import path from "node:path";
 import { createRequire } from "node:module";
 import { z } from "zod";
 import { prepareDatabase } from "@/lib/db/ready";
+import { purgeExpiredOAuthSecrets } from "@/lib/oauth/tokens";
 import { env } from "@/lib/env";
 import { MissingSecretError, sessionSecret } from "@/lib/secrets";
 import { CliError, defineCommand, type CliContext } from "../command";
@@ -33,6 +34,7 @@ async function serve(ctx: CliContext, mode: "dev" | "start", input: z.output<typ
   }
   const { handle, migrated } = await prepareDatabase();
   if (migrated.applied.length) ctx.progress(`Applied migrations: ${migrated.applied.join(", ")}`);
+  await purgeExpiredOAuthSecrets(handle.db);
   const seed = e.SOCODE_SEED_DEMO ?? mode === "dev";
   // Loaded only here: the demo generator is not needed by any other command.
   const { ensureDemoWorkspace } = await import("@/lib/setup/first-run");
