@@ -24,8 +24,8 @@ import type { TestDatabase } from "@/test/database";
 const { values } = parseArgs({ options: { seconds: { type: "string", default: "20" }, connections: { type: "string", default: "16" } } });
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
-const url = process.env.DATABASE_URL;
-if (!url?.startsWith("postgres")) throw new Error("Set DATABASE_URL to a PostgreSQL database this benchmark may drop and recreate.");
+const url = process.env.DATABASE_URL ?? "";
+if (!url.startsWith("postgres")) throw new Error("Set DATABASE_URL to a PostgreSQL database this benchmark may drop and recreate.");
 
 /** The baseline: the SDK's own stateless pattern, one server + transport per request, a constant tool. */
 function startBaseline(): Promise<{ url: string; close: () => void }> {
@@ -76,14 +76,14 @@ async function load(label: string, target: string, headers: Record<string, strin
 }
 
 async function main() {
-  const admin = new pg.Client({ connectionString: url!.replace(/\/[^/]*$/, "/postgres") });
-  const name = new URL(url!).pathname.slice(1);
+  const admin = new pg.Client({ connectionString: url.replace(/\/[^/]*$/, "/postgres") });
+  const name = new URL(url).pathname.slice(1);
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
   await admin.query(`CREATE DATABASE "${name}"`);
   await admin.end();
-  await applyMigrations(url!);
-  const handle = await connect({ kind: "server", url: url! });
+  await applyMigrations(url);
+  const handle = await connect({ kind: "server", url: url });
   process.stderr.write("seeding demo tenants (small)…\n");
   await seedDemo(handle.db, { scale: "small" });
   const tenant = await handle.db.tenant.findUniqueOrThrow({ where: { slug: "demo" } });
