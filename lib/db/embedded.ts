@@ -10,6 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import crypto from "node:crypto";
+import { SessionQueue } from "./pglite-session-queue";
 
 const LOCK_FILE = "socode.lock";
 const SOCKET_NAME = ".s.PGSQL.5432";
@@ -112,6 +113,9 @@ async function becomeOwner(dataDir: string, socketDir: string): Promise<Owner> {
     fs.rmSync(socketPath, { force: true });
     const db = await PGlite.create({ dataDir: path.join(dataDir, "pglite") });
     const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 64 });
+    // Replace the per-message queue with one that keeps each connection's statements together
+    // (see ./pglite-session-queue.ts). Handlers take the server's queue when they connect.
+    (server as unknown as { queryQueue: SessionQueue }).queryQueue = new SessionQueue(db);
     await server.start();
     fs.chmodSync(socketPath, 0o600);
     let closed = false;
