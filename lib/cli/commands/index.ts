@@ -2,10 +2,14 @@
 import type { Command } from "../command";
 import { auditVerify } from "./audit";
 import { dbDrift, dbMigrate, dbMigrationCreate } from "./db";
+import { demoSeed } from "./demo-seed";
 import { keyCreate, keyList, keyRevoke } from "./key";
+import { oauthPurge } from "./oauth";
+import { rollupsRebuild } from "./rollups-rebuild";
 import { dev, start } from "./serve";
 import { tenantCreate } from "./tenant";
 import { userCreate } from "./user";
+import { writesApprove, writesList, writesReject } from "./writes";
 
 export const COMMANDS: Command[] = [
   dev,
@@ -18,5 +22,11 @@ export const COMMANDS: Command[] = [
   keyCreate,
   keyList,
   keyRevoke,
+  writesList,
+  writesApprove,
+  writesReject,
   auditVerify,
+  oauthPurge,
+  rollupsRebuild,
+  demoSeed,
 ] as Command[];

@@ -1,0 +1,36 @@
+import { z } from "zod";
+import { getTenantBySlug, TenantSlugSchema } from "@/lib/governance/tenants";
+import { rebuildRollups } from "@/lib/semantic/rollups";
+import { defineCommand } from "../command";
+import { recordCliEvent } from "../cli-audit";
+
+export const rollupsRebuild = defineCommand({
+  name: "rollups:rebuild",
+  summary: "Rebuild the semantic layer's rollup tables from the facts",
+  flags: {
+    tenant: { type: "string", description: "Only this tenant (default: every tenant)", placeholder: "slug" },
+  },
+  schema: z.object({ tenant: TenantSlugSchema.optional() }),
+  examples: ["npx socode rollups:rebuild", "npx socode rollups:rebuild --tenant demo"],
+  run: async (ctx, input) => {
+    const db = await ctx.db();
+    const tenant = input.tenant ? await getTenantBySlug(db, input.tenant) : undefined;
+    ctx.progress(tenant ? `Rebuilding rollups for ${tenant.slug}…` : "Rebuilding rollups for every tenant…");
+    const results = await rebuildRollups(db, tenant?.id);
+    await db.$transaction(async (tx) => {
+      for (const r of results) {
+        await recordCliEvent(tx, { tenantId: r.tenantId, action: "rollups.rebuild", target: `tenant:${r.slug}`, arguments: { rows: r.rows }, outcome: "ok" });
+      }
+    });
+    const lines = results.map(
+      (r) =>
+        `${r.slug} (${r.timeZone}): ${Object.entries(r.rows)
+          .map(([table, n]) => `${table} ${n}`)
+          .join(", ")} in ${r.ms} ms`,
+    );
+    return {
+      data: { tenants: results },
+      text: results.length ? `Rebuilt rollups:\n${lines.join("\n")}` : "No tenants; nothing to rebuild.",
+    };
+  },
+});

@@ -1,0 +1,191 @@
+// Rollups: the rollup path and the raw path give identical answers on randomized queries; the
+// incremental refresh keeps them identical as facts change; a stale time zone disables rollups.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "@/test/database";
+import { explainChange } from "./explain-change";
+import { CERTIFIED_METRICS, TIME_GRAINS } from "./metrics";
+import { queryMetric, type QueryMetricInput, type QueryMetricResult } from "./query-metric";
+import { addDays, COMPARISONS, NAMED_WINDOWS } from "./resolve-window";
+import { applyFactsToRollups, rebuildRollups, rollupStatus } from "./rollups";
+import { createFixture, NOW, prng, type Fixture } from "./test-fixtures";
+
+let t: TestDatabase;
+let fx: Fixture;
+
+beforeAll(async () => {
+  t = await createTestDatabase();
+  fx = await createFixture(t.db, { seed: 11 });
+  await rebuildRollups(t.db);
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+function withoutSource(r: QueryMetricResult) {
+  const { source: _s, rollupsUpdatedAt: _u, ...provenance } = r.provenance;
+  void _s;
+  void _u;
+  return { ...r, provenance };
+}
+
+function randomQuery(rand: () => number): QueryMetricInput {
+  const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+  const metric = pick(CERTIFIED_METRICS);
+  const explicit = rand() < 0.3;
+  const from = addDays("2026-11-24", -Math.floor(rand() * 120));
+  const window = explicit ? { from, to: addDays(from, Math.floor(rand() * 40)) > "2026-11-30" ? "2026-11-30" : addDays(from, Math.floor(rand() * 40)) } : pick(NAMED_WINDOWS.filter((w) => w !== "last_year"));
+  const groupBy: string[] = [];
+  const dims = [...metric.dimensions];
+  if (rand() < 0.7 && dims.length) groupBy.push(pick(dims));
+  if (rand() < 0.3) groupBy.push(pick(TIME_GRAINS));
+  else if (rand() < 0.3 && dims.length > 1) {
+    const other = pick(dims.filter((d) => !groupBy.includes(d)));
+    if (other) groupBy.push(other);
+  }
+  const filters: Record<string, string[]> = {};
+  if (rand() < 0.5 && dims.length) {
+    const d = pick(dims);
+    if (d === "store") filters.store = [pick(fx.stores).code];
+    if (d === "tier") filters.tier = [pick(fx.tiers).name, ...(rand() < 0.5 ? [pick(fx.tiers).name] : [])];
+    if (d === "coupon_pool") filters.coupon_pool = [pick(fx.pools).name];
+    if (d === "channel") filters.channel = [pick(["store", "online", "app"])];
+    if (d === "region") filters.region = [pick(["East", "West"])];
+  }
+  return {
+    metric: metric.key,
+    window,
+    ...(rand() < 0.6 ? { compareTo: pick(COMPARISONS) } : {}),
+    ...(groupBy.length ? { groupBy } : {}),
+    ...(Object.keys(filters).length ? { filters } : {}),
+    limit: 1000,
+  };
+}
+
+async function bothPaths(input: QueryMetricInput, now: Date) {
+  const run = async (path: "raw" | "rollup") => {
+    try {
+      return { ok: withoutSource(await queryMetric(t.db, fx.tenant, input, { now, path })) };
+    } catch (err) {
+      return { err: err instanceof Error ? `${err.name}: ${err.message}` : String(err) };
+    }
+  };
+  return { raw: await run("raw"), rollup: await run("rollup") };
+}
+
+describe("rollup path = raw path", () => {
+  it("on 150 randomized queries (metrics, windows, comparisons, breakdowns, filters, as-of instants)", async () => {
+    const rand = prng(2026);
+    let answered = 0;
+    for (let i = 0; i < 150; i++) {
+      const input = randomQuery(rand);
+      // As-of instants at different times of day, including right at local midnight.
+      const now = new Date(NOW.getTime() - Math.floor(rand() * 3) * 86_400_000 - (i % 4 === 0 ? 10 * 3_600_000 : Math.floor(rand() * 86_400_000)));
+      const { raw, rollup } = await bothPaths(input, now);
+      expect(rollup, JSON.stringify({ input, now })).toEqual(raw);
+      if (raw.ok) answered++;
+    }
+    expect(answered).toBeGreaterThan(100);
+  });
+
+  it("explainChange is identical on both paths", async () => {
+    for (const [metric, dimensions] of [
+      ["redemptions", ["coupon_pool", "store"]],
+      ["active_members", ["store", "tier"]],
+      ["aov", ["channel"]],
+    ] as const) {
+      const input = { metric, window: "last_week" as const, compareTo: "prior_week" as const, dimensions: [...dimensions] };
+      const raw = await explainChange(t.db, fx.tenant, input, { now: NOW, path: "raw" });
+      const rollup = await explainChange(t.db, fx.tenant, input, { now: NOW, path: "rollup" });
+      expect({ ...rollup, provenance: { ...rollup.provenance, source: "x", rollupsUpdatedAt: "x" } }).toEqual({
+        ...raw,
+        provenance: { ...raw.provenance, source: "x", rollupsUpdatedAt: "x" },
+      });
+    }
+  });
+
+  it("queries use rollups by default once they are built", async () => {
+    const r = await queryMetric(t.db, fx.tenant, { metric: "gmv", window: "last_week" }, { now: NOW });
+    expect(r.provenance.source).toBe("rollups");
+  });
+});
+
+describe("incremental maintenance", () => {
+  it("applyFactsToRollups after writes keeps rollups equal to the facts; forgetting it shows drift", async () => {
+    const store = fx.stores[1];
+    const tier = fx.tiers[2];
+    const pool = fx.pools[0];
+    const member = await t.db.member.findFirstOrThrow({ where: { tenantId: fx.tenant.id } });
+    if (!store || !tier || !pool) throw new Error("fixture");
+    const placedAt = new Date("2026-11-18T16:00:00.000Z");
+    const order = await t.db.order.create({
+      data: { tenantId: fx.tenant.id, storeId: store.id, memberId: member.id, tierId: tier.id, totalMinor: 123_456n, currency: "USD", status: "completed", channel: "app", placedAt },
+    });
+    const issuedAt = new Date("2026-11-10T12:00:00.000Z");
+    await t.db.coupon.create({ data: { tenantId: fx.tenant.id, poolId: pool.id, code: "INC-1", memberId: member.id, issuedAt, redeemedAt: placedAt, orderId: order.id } });
+    const points = new Date("2026-11-19T01:00:00.000Z");
+    await t.db.pointsEntry.create({ data: { tenantId: fx.tenant.id, memberId: member.id, kind: "award", delta: 777, balanceAfter: 0, reason: "test", createdAt: points } });
+    const joinedAt = new Date("2026-11-17T03:00:00.000Z");
+    await t.db.member.create({ data: { tenantId: fx.tenant.id, externalId: "NEW-1", name: "New", tierId: tier.id, joinedAt } });
+    // A refund moves an older order out of GMV.
+    const old = await t.db.order.findFirstOrThrow({ where: { tenantId: fx.tenant.id, status: "completed", placedAt: { gte: new Date("2026-11-16T05:00:00Z"), lt: new Date("2026-11-23T05:00:00Z") } } });
+    await t.db.order.update({ where: { id: old.id }, data: { status: "refunded" } });
+
+    const queries: QueryMetricInput[] = [
+      { metric: "gmv", window: "last_week", groupBy: "store" },
+      { metric: "active_members", window: "last_week", groupBy: "tier" },
+      { metric: "redemptions", window: "last_week", groupBy: "coupon_pool" },
+      { metric: "redemption_rate", window: "last_30_days", groupBy: "coupon_pool" },
+      { metric: "points_awarded", window: "last_week" },
+      { metric: "new_members", window: "last_week", groupBy: "tier" },
+    ];
+    let drifted = 0;
+    for (const q of queries) {
+      const { raw, rollup } = await bothPaths(q, NOW);
+      if (JSON.stringify(raw) !== JSON.stringify(rollup)) drifted++;
+    }
+    expect(drifted).toBeGreaterThan(0);
+
+    const result = await applyFactsToRollups(t.db, fx.tenant.id, {
+      orders: [placedAt, old.placedAt],
+      coupons: [issuedAt, placedAt],
+      points: [points],
+      members: [joinedAt],
+    });
+    expect(result.status).toBe("applied");
+    for (const q of queries) {
+      const { raw, rollup } = await bothPaths(q, NOW);
+      expect(rollup, JSON.stringify(q)).toEqual(raw);
+    }
+    // Idempotent.
+    await applyFactsToRollups(t.db, fx.tenant.id, { orders: [placedAt] });
+    const again = await bothPaths(queries[0] as QueryMetricInput, NOW);
+    expect(again.rollup).toEqual(again.raw);
+  });
+
+  it("works inside the caller's transaction", async () => {
+    const store = fx.stores[0];
+    if (!store) throw new Error("fixture");
+    const placedAt = new Date("2026-11-20T15:00:00.000Z");
+    await t.db.$transaction(async (tx) => {
+      await tx.order.create({ data: { tenantId: fx.tenant.id, storeId: store.id, totalMinor: 500n, currency: "USD", status: "completed", channel: "store", placedAt } });
+      await applyFactsToRollups(tx, fx.tenant.id, { orders: [placedAt] });
+    });
+    const { raw, rollup } = await bothPaths({ metric: "orders", window: "last_week", groupBy: "store" }, NOW);
+    expect(rollup).toEqual(raw);
+  });
+
+  it("a tenant whose time zone changed reads raw facts until rollups are rebuilt", async () => {
+    await t.db.tenant.update({ where: { id: fx.tenant.id }, data: { timeZone: "Europe/Berlin" } });
+    const berlin = { ...fx.tenant, timeZone: "Europe/Berlin" };
+    expect((await rollupStatus(t.db, berlin)).usable).toBe(false);
+    expect(await applyFactsToRollups(t.db, fx.tenant.id, { orders: [NOW] })).toEqual({ status: "skipped", reason: "time_zone_changed" });
+    const before = await queryMetric(t.db, berlin, { metric: "active_members", window: "last_week", groupBy: "store" }, { now: NOW });
+    expect(before.provenance.source).toBe("raw facts");
+    await rebuildRollups(t.db, fx.tenant.id);
+    const after = await queryMetric(t.db, berlin, { metric: "active_members", window: "last_week", groupBy: "store" }, { now: NOW });
+    expect(after.provenance.source).toBe("rollups");
+    expect(withoutSource(after)).toEqual(withoutSource(before));
+    await t.db.tenant.update({ where: { id: fx.tenant.id }, data: { timeZone: fx.tenant.timeZone } });
+    await rebuildRollups(t.db, fx.tenant.id);
+  });
+});

@@ -1,0 +1,247 @@
+// Rollup maintenance. The rollups are derived, disposable tables (see prisma/schema.prisma):
+//   rollup_order_days        completed orders per local day × store × tier at order × channel
+//   rollup_member_days       member × local day × store × tier × channel with ≥1 completed order
+//   rollup_coupon_days       coupons issued (per pool) and redeemed (per pool × order store/tier/channel)
+//   rollup_points_days       points ledger per local day × kind (signed sum of deltas)
+//   rollup_member_join_days  members joined per local day × home store × current tier
+//   rollup_state             which tenants have rollups, bucketed in which time zone
+//
+// Refreshing a day recomputes it from the facts (delete + insert under a per-tenant advisory lock),
+// so it is idempotent: calling it twice, or for a day that did not change, is harmless.
+import type { Db } from "@/lib/db/client";
+import type { DbOrTx, Tx } from "@/lib/db/transaction";
+import { addDays, localDateOf, localToInstant } from "./resolve-window";
+
+export type RollupFamily = "orders" | "coupons" | "points" | "members";
+
+/**
+ * Fact timestamps whose local days changed. Write operations call applyFactsToRollups with:
+ * - orders:  placed_at of every order inserted, deleted, or whose status, total, store, tier,
+ *            channel or member changed (refreshes order and member-activity rollups);
+ * - coupons: issued_at and redeemed_at (old and new values) of every coupon issued, redeemed,
+ *            voided or reassigned, and redeemed_at of coupons whose redeeming order changed;
+ * - points:  created_at of every points entry inserted;
+ * - members: joined_at of every member created, or whose home store or tier changed.
+ */
+export type FactChanges = Partial<Record<RollupFamily, readonly Date[]>>;
+
+export type ApplyFactsResult =
+  | { status: "applied"; days: Partial<Record<RollupFamily, string[]>> }
+  | { status: "skipped"; reason: "no_rollups" | "time_zone_changed" };
+
+const LOCK_PREFIX = "socode:rollups:";
+
+type DayScope = { days: string[]; start: string; end: string } | null;
+
+function anyTx(db: DbOrTx): db is Db {
+  return "$transaction" in db;
+}
+
+async function inTransaction<T>(db: DbOrTx, fn: (tx: Tx) => Promise<T>): Promise<T> {
+  if (anyTx(db)) return db.$transaction(fn, { timeout: 30 * 60_000, maxWait: 60_000 });
+  return fn(db);
+}
+
+/**
+ * SQL fragments limiting a refresh to some local days: the instants bound keeps the index usable,
+ * the day list makes the cut exact.
+ */
+function scopeSql(scope: DayScope, time: string, next: number): { sql: string; params: string[] } {
+  if (!scope) return { sql: "", params: [] };
+  return {
+    sql:
+      ` AND ${time} >= $${next}::timestamptz AND ${time} < $${next + 1}::timestamptz` +
+      ` AND (${time} AT TIME ZONE $2::text)::date = ANY(string_to_array($${next + 2}::text, ',')::date[])`,
+    params: [scope.start, scope.end, scope.days.join(",")],
+  };
+}
+
+function dayFilter(scope: DayScope, next: number): { sql: string; params: string[] } {
+  if (!scope) return { sql: "", params: [] };
+  return { sql: ` AND day = ANY(string_to_array($${next}::text, ',')::date[])`, params: [scope.days.join(",")] };
+}
+
+async function refreshFamily(tx: Tx, tenantId: string, timeZone: string, family: RollupFamily, scope: DayScope): Promise<void> {
+  const base = [tenantId, timeZone];
+  const run = async (sql: string, params: string[]) => {
+    await tx.$executeRawUnsafe(sql, ...params);
+  };
+  const del = async (table: string) => {
+    // $2 (the time zone) is unused by DELETE; pass only what the statement references.
+    const f = dayFilter(scope, 2);
+    await run(`DELETE FROM "${table}" WHERE tenant_id = $1::uuid${f.sql}`, [tenantId, ...f.params]);
+  };
+  switch (family) {
+    case "orders": {
+      await del("rollup_order_days");
+      await del("rollup_member_days");
+      const s = scopeSql(scope, "o.placed_at", 3);
+      await run(
+        `INSERT INTO "rollup_order_days" (tenant_id, day, store_id, tier_id, channel, orders, gmv_minor)
+         SELECT o.tenant_id, (o.placed_at AT TIME ZONE $2::text)::date, o.store_id, o.tier_id, o.channel, COUNT(*), SUM(o.total_minor)
+         FROM "orders" o
+         WHERE o.tenant_id = $1::uuid AND o.status = 'completed'${s.sql}
+         GROUP BY 1, 2, 3, 4, 5`,
+        [...base, ...s.params],
+      );
+      await run(
+        `INSERT INTO "rollup_member_days" (tenant_id, day, member_id, store_id, tier_id, channel, orders)
+         SELECT o.tenant_id, (o.placed_at AT TIME ZONE $2::text)::date, o.member_id, o.store_id, o.tier_id, o.channel, COUNT(*)
+         FROM "orders" o
+         WHERE o.tenant_id = $1::uuid AND o.status = 'completed' AND o.member_id IS NOT NULL${s.sql}
+         GROUP BY 1, 2, 3, 4, 5, 6`,
+        [...base, ...s.params],
+      );
+      return;
+    }
+    case "coupons": {
+      await del("rollup_coupon_days");
+      const issued = scopeSql(scope, "c.issued_at", 3);
+      const redeemed = scopeSql(scope, "c.redeemed_at", 3);
+      await run(
+        `INSERT INTO "rollup_coupon_days" (tenant_id, day, pool_id, store_id, tier_id, channel, issued, redeemed)
+         SELECT $1::uuid, x.day, x.pool_id, x.store_id, x.tier_id, x.channel, SUM(x.issued), SUM(x.redeemed)
+         FROM (
+           SELECT (c.issued_at AT TIME ZONE $2::text)::date AS day, c.pool_id, NULL::uuid AS store_id, NULL::uuid AS tier_id,
+                  NULL::"Channel" AS channel, 1 AS issued, 0 AS redeemed
+           FROM "coupons" c
+           WHERE c.tenant_id = $1::uuid AND c.issued_at IS NOT NULL${issued.sql}
+           UNION ALL
+           SELECT (c.redeemed_at AT TIME ZONE $2::text)::date, c.pool_id, o.store_id, o.tier_id, o.channel, 0, 1
+           FROM "coupons" c LEFT JOIN "orders" o ON o.id = c.order_id
+           WHERE c.tenant_id = $1::uuid AND c.redeemed_at IS NOT NULL${redeemed.sql}
+         ) x
+         GROUP BY x.day, x.pool_id, x.store_id, x.tier_id, x.channel`,
+        [...base, ...issued.params],
+      );
+      return;
+    }
+    case "points": {
+      await del("rollup_points_days");
+      const s = scopeSql(scope, "p.created_at", 3);
+      await run(
+        `INSERT INTO "rollup_points_days" (tenant_id, day, kind, points, entries)
+         SELECT p.tenant_id, (p.created_at AT TIME ZONE $2::text)::date, p.kind, SUM(p.delta), COUNT(*)
+         FROM "points_entries" p
+         WHERE p.tenant_id = $1::uuid${s.sql}
+         GROUP BY 1, 2, 3`,
+        [...base, ...s.params],
+      );
+      return;
+    }
+    case "members": {
+      await del("rollup_member_join_days");
+      const s = scopeSql(scope, "m.joined_at", 3);
+      await run(
+        `INSERT INTO "rollup_member_join_days" (tenant_id, day, home_store_id, tier_id, members)
+         SELECT m.tenant_id, (m.joined_at AT TIME ZONE $2::text)::date, m.home_store_id, m.tier_id, COUNT(*)
+         FROM "members" m
+         WHERE m.tenant_id = $1::uuid${s.sql}
+         GROUP BY 1, 2, 3, 4`,
+        [...base, ...s.params],
+      );
+      return;
+    }
+  }
+}
+
+const FAMILIES: RollupFamily[] = ["orders", "coupons", "points", "members"];
+
+async function lockTenant(tx: Tx, tenantId: string): Promise<void> {
+  await tx.$queryRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext($1::text))::text AS locked`, `${LOCK_PREFIX}${tenantId}`);
+}
+
+export type RebuildResult = { tenantId: string; slug: string; timeZone: string; rows: Record<string, number>; ms: number };
+
+/**
+ * Rebuilds every rollup of one tenant (or of all tenants) from the facts, in the tenant's current
+ * time zone. Run after bulk loads, after a tenant's time zone changes, or to repair drift.
+ */
+export async function rebuildRollups(db: DbOrTx, tenantId?: string): Promise<RebuildResult[]> {
+  const tenants = await db.tenant.findMany({
+    where: tenantId ? { id: tenantId } : {},
+    select: { id: true, slug: true, timeZone: true },
+    orderBy: { slug: "asc" },
+  });
+  const results: RebuildResult[] = [];
+  for (const tenant of tenants) {
+    const started = Date.now();
+    await inTransaction(db, async (tx) => {
+      await lockTenant(tx, tenant.id);
+      for (const family of FAMILIES) await refreshFamily(tx, tenant.id, tenant.timeZone, family, null);
+      const now = new Date();
+      await tx.rollupState.upsert({
+        where: { tenantId: tenant.id },
+        create: { tenantId: tenant.id, timeZone: tenant.timeZone, builtAt: now, updatedAt: now },
+        update: { timeZone: tenant.timeZone, builtAt: now, updatedAt: now },
+      });
+    });
+    const counts = await db.$queryRawUnsafe<{ t: string; n: string }[]>(
+      `SELECT 'rollup_order_days' AS t, COUNT(*)::text AS n FROM "rollup_order_days" WHERE tenant_id = $1::uuid
+       UNION ALL SELECT 'rollup_member_days', COUNT(*)::text FROM "rollup_member_days" WHERE tenant_id = $1::uuid
+       UNION ALL SELECT 'rollup_coupon_days', COUNT(*)::text FROM "rollup_coupon_days" WHERE tenant_id = $1::uuid
+       UNION ALL SELECT 'rollup_points_days', COUNT(*)::text FROM "rollup_points_days" WHERE tenant_id = $1::uuid
+       UNION ALL SELECT 'rollup_member_join_days', COUNT(*)::text FROM "rollup_member_join_days" WHERE tenant_id = $1::uuid`,
+      tenant.id,
+    );
+    results.push({
+      tenantId: tenant.id,
+      slug: tenant.slug,
+      timeZone: tenant.timeZone,
+      rows: Object.fromEntries(counts.map((c) => [c.t, Number(c.n)])),
+      ms: Date.now() - started,
+    });
+  }
+  return results;
+}
+
+/**
+ * Brings a tenant's rollups up to date after facts changed, by recomputing the local days that
+ * `changes` touch (see FactChanges for what to pass). Call it in the same transaction as the write
+ * (pass the transaction client) so readers never see facts and rollups disagree. Does nothing when
+ * the tenant has no rollups yet, or when its time zone changed since the last rebuild (queries then
+ * read raw facts until `rollups:rebuild` runs).
+ */
+export async function applyFactsToRollups(db: DbOrTx, tenantId: string, changes: FactChanges): Promise<ApplyFactsResult> {
+  return inTransaction(db, async (tx) => {
+    const [state, tenant] = await Promise.all([
+      tx.rollupState.findUnique({ where: { tenantId } }),
+      tx.tenant.findUnique({ where: { id: tenantId }, select: { timeZone: true } }),
+    ]);
+    if (!state || !tenant) return { status: "skipped", reason: "no_rollups" } as const;
+    if (state.timeZone !== tenant.timeZone) return { status: "skipped", reason: "time_zone_changed" } as const;
+    await lockTenant(tx, tenantId);
+    const days: Partial<Record<RollupFamily, string[]>> = {};
+    for (const family of FAMILIES) {
+      const instants = changes[family];
+      if (!instants?.length) continue;
+      const list = [...new Set(instants.map((d) => localDateOf(d, state.timeZone)))].sort();
+      const first = list[0];
+      const last = list[list.length - 1];
+      if (!first || !last) continue;
+      const scope = {
+        days: list,
+        start: localToInstant(first, state.timeZone).toISOString(),
+        end: localToInstant(addDays(last, 1), state.timeZone).toISOString(),
+      };
+      await refreshFamily(tx, tenantId, state.timeZone, family, scope);
+      days[family] = list;
+    }
+    await tx.rollupState.update({ where: { tenantId }, data: { updatedAt: new Date() } });
+    return { status: "applied", days } as const;
+  });
+}
+
+export type RollupStatus = { usable: boolean; timeZone: string | null; builtAt: string | null; updatedAt: string | null };
+
+/** Whether queries for this tenant may read rollups (they exist and match the tenant's time zone). */
+export async function rollupStatus(db: DbOrTx, tenant: { id: string; timeZone: string }): Promise<RollupStatus> {
+  const state = await db.rollupState.findUnique({ where: { tenantId: tenant.id } });
+  if (!state) return { usable: false, timeZone: null, builtAt: null, updatedAt: null };
+  return {
+    usable: state.timeZone === tenant.timeZone,
+    timeZone: state.timeZone,
+    builtAt: state.builtAt.toISOString(),
+    updatedAt: state.updatedAt.toISOString(),
+  };
+}
