@@ -12,6 +12,7 @@ import { getReadyDb } from "@/lib/db/ready";
 import { env } from "@/lib/env";
 import { findOperation, mayUse, requiredScopes } from "@/lib/governance/guard";
 import { rateLimiter } from "@/lib/governance/rate-limit";
+import { readBodyCapped } from "@/lib/http/read-body";
 import { DEFAULT_CHALLENGE_SCOPE, oauthUrls } from "@/lib/oauth/config";
 import { insufficientScopeChallenge, unauthorizedChallenge } from "@/lib/oauth/metadata";
 import { authenticate, describeRejection } from "./authenticate";
@@ -41,28 +42,10 @@ function allowedOrigins(request: Request): Set<string> {
 }
 
 async function readBody(request: Request): Promise<{ ok: true; text: string } | { ok: false; response: Response }> {
-  const tooLarge = () => ({
-    ok: false as const,
-    response: jsonRpcError(413, -32600, `Request body exceeds ${MAX_BODY_BYTES} bytes.`),
-  });
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > MAX_BODY_BYTES) return tooLarge();
-  if (!request.body) return { ok: true, text: "" };
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_BODY_BYTES) {
-      await reader.cancel();
-      return tooLarge();
-    }
-    chunks.push(value);
-  }
+  const body = await readBodyCapped(request, MAX_BODY_BYTES);
+  if (!body.ok) return { ok: false, response: jsonRpcError(413, -32600, `Request body exceeds ${MAX_BODY_BYTES} bytes.`) };
   try {
-    return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks)) };
+    return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(body.bytes) };
   } catch {
     return { ok: false, response: jsonRpcError(400, -32700, "Parse error: the body is not valid UTF-8.") };
   }

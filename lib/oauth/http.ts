@@ -1,6 +1,7 @@
 // Small helpers shared by the OAuth route handlers: bounded body reading, CORS for the endpoints
 // public clients call from browsers (no cookies are involved there), and uniform error handling.
 import { OAuthError, oauthErrorResponse } from "./errors";
+import { readBodyCapped } from "@/lib/http/read-body";
 
 export const MAX_OAUTH_BODY_BYTES = 64 * 1024;
 
@@ -17,23 +18,9 @@ export function preflight(): Response {
 }
 
 async function readText(request: Request): Promise<string> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > MAX_OAUTH_BODY_BYTES) throw new OAuthError("invalid_request", `The body exceeds ${MAX_OAUTH_BODY_BYTES} bytes.`, 413);
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > MAX_OAUTH_BODY_BYTES) {
-      await reader.cancel();
-      throw new OAuthError("invalid_request", `The body exceeds ${MAX_OAUTH_BODY_BYTES} bytes.`, 413);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+  const body = await readBodyCapped(request, MAX_OAUTH_BODY_BYTES);
+  if (!body.ok) throw new OAuthError("invalid_request", `The body exceeds ${MAX_OAUTH_BODY_BYTES} bytes.`, 413);
+  return body.bytes.toString("utf8");
 }
 
 export async function readForm(request: Request): Promise<URLSearchParams> {
