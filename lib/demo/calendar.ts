@@ -1,5 +1,7 @@
 // Local calendar days in a tenant's time zone, and the instants they map to. The generator thinks in
 // local days (a day index from the start of the history) and local times of day, like a shop does.
+import { addDays, isoWeekday, localDateOf, localToInstant } from "@/lib/semantic/resolve-window";
+
 const DAY_MS = 86_400_000;
 
 export const LOCAL_DATE = /^\d{4}-\d{2}-\d{2}$/;
@@ -11,71 +13,18 @@ export function isLocalDate(text: string): boolean {
   return t.getUTCFullYear() === y && t.getUTCMonth() === m - 1 && t.getUTCDate() === d;
 }
 
-/** The local date as milliseconds of UTC midnight (a plain calendar number, not an instant). */
-export function localDateMs(date: string): number {
-  const [y, m, d] = date.split("-").map(Number) as [number, number, number];
-  return Date.UTC(y, m - 1, d);
-}
-
-export function formatLocalDate(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
-
-export function addLocalDays(date: string, days: number): string {
-  return formatLocalDate(localDateMs(date) + days * DAY_MS);
-}
-
-/** ISO weekday of a local date: Monday = 1 … Sunday = 7. */
-export function isoWeekday(date: string): number {
-  const w = new Date(localDateMs(date)).getUTCDay();
-  return w === 0 ? 7 : w;
-}
+/** Adds calendar days to a local date (the semantic layer's calendar arithmetic). */
+export const addLocalDays = addDays;
+export { isoWeekday };
 
 /** Monday of the ISO week before the one containing `date` ("last week" starts here). */
 export function lastWeekMonday(date: string): string {
   return addLocalDays(date, 1 - isoWeekday(date) - 7);
 }
 
-const formatters = new Map<string, Intl.DateTimeFormat>();
-
-function formatter(timeZone: string): Intl.DateTimeFormat {
-  let f = formatters.get(timeZone);
-  if (!f) {
-    f = new Intl.DateTimeFormat("en-US", {
-      timeZone,
-      hourCycle: "h23",
-      year: "numeric",
-      month: "2-digit",
-      day: "2-digit",
-      hour: "2-digit",
-      minute: "2-digit",
-      second: "2-digit",
-    });
-    formatters.set(timeZone, f);
-  }
-  return f;
-}
-
-/** Offset of `timeZone` from UTC at `instantMs`, in milliseconds (New York in winter: −5 h). */
-export function zoneOffsetMs(timeZone: string, instantMs: number): number {
-  const parts: Record<string, number> = {};
-  for (const p of formatter(timeZone).formatToParts(new Date(instantMs))) {
-    if (p.type !== "literal") parts[p.type] = Number(p.value);
-  }
-  const asUtc = Date.UTC(
-    parts.year ?? 1970,
-    (parts.month ?? 1) - 1,
-    parts.day ?? 1,
-    parts.hour ?? 0,
-    parts.minute ?? 0,
-    parts.second ?? 0,
-  );
-  return asUtc - (instantMs - (instantMs % 1000));
-}
-
 /** Today's local date in `timeZone` (used only for the default as-of date). */
 export function todayIn(timeZone: string, now: Date): string {
-  return formatLocalDate(now.getTime() + zoneOffsetMs(timeZone, now.getTime()));
+  return localDateOf(now, timeZone);
 }
 
 /**
@@ -90,9 +39,8 @@ export class LocalDay {
   constructor(date: string, timeZone: string) {
     this.date = date;
     this.weekday = isoWeekday(date);
-    const noonLocal = localDateMs(date) + 12 * 3_600_000;
-    const offset = zoneOffsetMs(timeZone, noonLocal - zoneOffsetMs(timeZone, noonLocal));
-    this.base = localDateMs(date) - offset;
+    // The zone's offset at local noon applies to the whole shop day.
+    this.base = localToInstant(date, timeZone, 12 * HOUR_MS).getTime() - 12 * HOUR_MS;
   }
 
   /** Instant (epoch ms) of `msOfDay` after local midnight, for times between 03:00 and 24:00. */
