@@ -30,7 +30,7 @@ export function databaseTarget(): DatabaseTarget {
   return { kind: "embedded", dataDir: path.resolve(e.SOCODE_DATA_DIR) };
 }
 
-/** Opens a client on `target`. Prefer `getDb()`; this is for the CLI and tests that need several. */
+/** Opens a client on `target`. Prefer `getReadyDb()` (lib/db/ready.ts); this is for tests and tools that need several. */
 export async function connect(target: DatabaseTarget = databaseTarget()): Promise<DatabaseHandle> {
   let connectionString: string;
   let embeddedOwner = false;
@@ -70,10 +70,6 @@ export function getDatabase(): Promise<DatabaseHandle> {
     throw err;
   });
   return globalForDb.socodeDb;
-}
-
-export async function getDb(): Promise<Db> {
-  return (await getDatabase()).db;
 }
 
 /** Closes the process-wide handle (CLI exit, tests). */

@@ -83,12 +83,6 @@ export function resolveScale(scale: DemoScale = "small"): ScaleSize {
   return scale;
 }
 
-/** True when any demo tenant already holds loyalty data (the app uses it to decide whether to seed). */
-export async function hasDemoData(db: Db): Promise<boolean> {
-  for (const slug of DEMO_TENANT_SLUGS) if (await tenantWithData(db, slug)) return true;
-  return false;
-}
-
 async function tenantWithData(db: Db, slug: string): Promise<string | null> {
   const rows = await db.$queryRawUnsafe<{ id: string; has_data: boolean }[]>(
     `SELECT t.id::text AS id,

@@ -22,7 +22,9 @@ import {
   groundWindows,
   metricCoverage,
   metricFraction,
+  metricHeader,
   parseInput,
+  provenanceOf,
   runGrouped,
   valueDigits,
   windowHasData,
@@ -241,28 +243,12 @@ export async function explainChange(
   };
   const summary = summarise(metric.label, total, current.label, comparison.label, topDrivers, byDimension);
   return {
-    metric: { key: metric.key, label: metric.label, unit: metric.unit, ...(metric.unit === "currency" ? { currency: tenant.currency } : {}) },
+    metric: metricHeader(metric, tenant),
     total,
     byDimension,
     topDrivers,
     summary,
-    provenance: {
-      metric: metric.key,
-      version: metric.version,
-      certifiedAt: metric.certifiedAt,
-      definition: metric.description,
-      unit: metric.unit,
-      ...(metric.unit === "currency" ? { currency: tenant.currency } : {}),
-      timeZone: tenant.timeZone,
-      window: current,
-      comparison,
-      dimensions,
-      filters: filters.map((f) => ({ dimension: f.dimension, requested: f.requested, values: f.values })),
-      dataFreshness: cov.last,
-      source: path === "rollup" ? "rollups" : "raw facts",
-      ...(path === "rollup" && status.updatedAt ? { rollupsUpdatedAt: status.updatedAt } : {}),
-      asOf: now.toISOString(),
-    },
+    provenance: { ...provenanceOf({ metric, tenant, window: current, filters, facts: cov, path, now }), comparison, dimensions },
   };
 }
 

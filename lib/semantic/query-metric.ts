@@ -540,26 +540,14 @@ export async function queryMetric(
   const limited = rows.slice(0, input.limit ?? 100).map(({ sortValue: _a, sortChange: _b, sortLabel: _l, ...row }) => row);
 
   const provenance: Provenance = {
-    metric: metric.key,
-    version: metric.version,
-    certifiedAt: metric.certifiedAt,
-    definition: metric.description,
-    unit: metric.unit,
-    ...(metric.unit === "currency" ? { currency: tenant.currency } : {}),
-    timeZone: tenant.timeZone,
-    window: current,
+    ...provenanceOf({ metric, tenant, window: current, filters, facts: cov, path, now }),
     ...(comparison ? { comparison: comparisonHasData ? comparison : { ...comparison, noData: true } } : {}),
     groupBy,
-    filters: filters.map((f) => ({ dimension: f.dimension, requested: f.requested, values: f.values })),
     rowCount: limited.length,
     totalRows,
-    dataFreshness: cov.last,
-    source: path === "rollup" ? "rollups" : "raw facts",
-    ...(path === "rollup" && status.updatedAt ? { rollupsUpdatedAt: status.updatedAt } : {}),
-    asOf: now.toISOString(),
   };
   return {
-    metric: { key: metric.key, label: metric.label, unit: metric.unit, ...(metric.unit === "currency" ? { currency: tenant.currency } : {}) },
+    metric: metricHeader(metric, tenant),
     total,
     rows: limited,
     provenance,
@@ -567,3 +555,37 @@ export async function queryMetric(
 }
 
 export { coverage as metricCoverage, overlaps as windowHasData };
+
+/** The metric as every answer names it. */
+export function metricHeader(metric: CertifiedMetric, tenant: SemanticTenant): QueryMetricResult["metric"] {
+  return { key: metric.key, label: metric.label, unit: metric.unit, ...(metric.unit === "currency" ? { currency: tenant.currency } : {}) };
+}
+
+type ProvenanceInput = {
+  metric: CertifiedMetric;
+  tenant: SemanticTenant;
+  window: ResolvedWindow;
+  filters: ResolvedFilter[];
+  facts: MetricFacts;
+  path: QueryPath;
+  now: Date;
+};
+
+/** Where an answer's number comes from: shared by queryMetric and explainChange. */
+export function provenanceOf({ metric, tenant, window, filters, facts, path, now }: ProvenanceInput) {
+  return {
+    metric: metric.key,
+    version: metric.version,
+    certifiedAt: metric.certifiedAt,
+    definition: metric.description,
+    unit: metric.unit,
+    ...(metric.unit === "currency" ? { currency: tenant.currency } : {}),
+    timeZone: tenant.timeZone,
+    window,
+    filters: filters.map((f) => ({ dimension: f.dimension, requested: f.requested, values: f.values })),
+    dataFreshness: facts.last,
+    source: path === "rollup" ? ("rollups" as const) : ("raw facts" as const),
+    ...(path === "rollup" && facts.rollups.updatedAt ? { rollupsUpdatedAt: facts.rollups.updatedAt } : {}),
+    asOf: now.toISOString(),
+  };
+}
