@@ -3,6 +3,7 @@
 // query, transaction and migration runs on one code path.
 import path from "node:path";
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { PrismaClient } from "@/lib/generated/prisma/client";
 import { env } from "@/lib/env";
 import { openEmbedded } from "./embedded";
@@ -43,12 +44,13 @@ export async function connect(target: DatabaseTarget = databaseTarget()): Promis
     embeddedOwner = embedded.owner;
     closeEmbedded = embedded.close;
   }
-  const adapter = new PrismaPg({
+  const pool = new pg.Pool({
     connectionString,
     // The embedded server runs one query at a time; a small pool avoids needless queueing.
     max: target.kind === "embedded" ? 8 : env().SOCODE_DB_POOL_SIZE,
   });
-  const db = new PrismaClient({ adapter });
+  const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
+  driverPools.set(db, pool);
   return {
     db,
     target,
@@ -59,6 +61,19 @@ export async function connect(target: DatabaseTarget = databaseTarget()): Promis
       await closeEmbedded();
     },
   };
+}
+
+const driverPools = new WeakMap<Db, pg.Pool>();
+
+/**
+ * The `pg` pool under a client from `connect()`, for bulk statements whose parameters are large
+ * arrays (the demo generator): Prisma's client keeps the arguments of its last 100 debug calls
+ * alive, which for multi-megabyte batches is a few hundred megabytes of heap.
+ */
+export function driverPool(db: Db): pg.Pool {
+  const pool = driverPools.get(db);
+  if (!pool) throw new Error("driverPool() needs a client opened by connect() (not a transaction client).");
+  return pool;
 }
 
 const globalForDb = globalThis as unknown as { socodeDb?: Promise<DatabaseHandle> };

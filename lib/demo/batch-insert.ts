@@ -1,7 +1,10 @@
 // Buffered multi-row inserts: rows are collected column by column and written with one
 // `INSERT … SELECT … FROM unnest($2::uuid[], …)` per batch, so memory stays bounded at any scale
-// and each batch is a single parameterised statement on both PGlite and PostgreSQL.
-import type { Db } from "@/lib/db/client";
+// and each batch is a single parameterised statement on both PGlite and PostgreSQL. Batches go
+// straight to the `pg` pool under the Prisma client (see `driverPool`): Prisma would keep the last
+// hundred batches' arguments alive.
+import type pg from "pg";
+import { driverPool, type Db } from "@/lib/db/client";
 import { HeapGuard } from "./heap";
 
 export type CellValue = string | number | null;
@@ -40,9 +43,9 @@ export class TableBuffer {
     this.rows++;
   }
 
-  async flush(db: Db): Promise<void> {
+  async flush(pool: pg.Pool): Promise<void> {
     if (this.rows === 0) return;
-    await db.$executeRawUnsafe(this.sql, this.tenantId, ...this.columns);
+    await pool.query(this.sql, [this.tenantId, ...this.columns]);
     this.written += this.rows;
     this.rows = 0;
     this.columns = this.spec.map(() => []);
@@ -61,12 +64,14 @@ export class DemoWriter {
   readonly ambassadors: TableBuffer;
   private readonly ordered: TableBuffer[];
   private readonly heap = new HeapGuard();
+  readonly pool: pg.Pool;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     tenantId: string,
     private readonly batchRows: number,
   ) {
+    this.pool = driverPool(db);
     this.stores = new TableBuffer("stores", tenantId, [
       { name: "id", type: "uuid" },
       { name: "code", type: "text" },
@@ -153,7 +158,7 @@ export class DemoWriter {
   }
 
   async flushAll(): Promise<void> {
-    for (const t of this.ordered) await t.flush(this.db);
+    for (const t of this.ordered) await t.flush(this.pool);
     this.heap.check();
   }
 

@@ -677,9 +677,9 @@ class TenantSimulation {
 
   /** Sets each member's final tier and points balance (the ledger's sum) and each pool's size. */
   private async finaliseMembersAndPools(): Promise<void> {
-    const db = this.input.db;
+    const sql = this.writer.pool;
     for (const pool of this.pools) {
-      await db.$executeRawUnsafe(`UPDATE "coupon_pools" SET "size" = $2 WHERE "id" = $1::uuid`, pool.id, pool.codes);
+      await sql.query(`UPDATE "coupon_pools" SET "size" = $2 WHERE "id" = $1::uuid`, [pool.id, pool.codes]);
     }
     const updatedAt = iso(new LocalDay(this.input.asOf, this.profile.timeZone).at(3 * HOUR_MS));
     const chunk = Math.max(1000, this.input.batchRows);
@@ -693,13 +693,10 @@ class TenantSimulation {
         tiers.push(this.tierIds[this.finalTier(m)] ?? null);
         balances.push(this.balance[m] ?? 0);
       }
-      await db.$executeRawUnsafe(
+      await sql.query(
         `UPDATE "members" AS m SET "tier_id" = u.tier_id, "points_balance" = u.balance, "updated_at" = $4::timestamptz ` +
           `FROM unnest($1::uuid[], $2::uuid[], $3::int[]) AS u(id, tier_id, balance) WHERE m."id" = u.id`,
-        ids,
-        tiers,
-        balances,
-        updatedAt,
+        [ids, tiers, balances, updatedAt],
       );
     }
     this.progress(`members' tiers and points balances set; pool sizes set`);

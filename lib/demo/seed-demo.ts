@@ -28,9 +28,7 @@ export type SeedDemoOptions = {
   /** Rebuild the semantic-layer rollups of each seeded tenant afterwards. Default true. */
   rebuildRollups?: boolean;
   /**
-   * Rows per INSERT batch. Default 4 000: larger batches gain little, and Prisma's debug module keeps
-   * the arguments of its last 100 log calls (raw query parameters included) alive, so memory grows
-   * with the batch size.
+   * Rows per INSERT batch. Default 4 000: larger batches gain little and keep more rows in memory.
    */
   batchRows?: number;
   onProgress?: (message: string) => void;
