@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, testRuntime, type TestDatabase } from "@/test/database";
-import { audit, GENESIS_HASH } from "./record-audit-event";
+import { audit, auditHash, GENESIS_HASH, recordAuditEvent } from "./record-audit-event";
 import { verifyAuditChain } from "./verify-audit-chain";
 
 describe(`audit chain on ${testRuntime()}`, () => {
@@ -65,5 +65,49 @@ describe(`audit chain on ${testRuntime()}`, () => {
     });
     const result = await verifyAuditChain(database.db, other);
     expect(result).toMatchObject({ ok: false, brokenAtSeq: "2" });
+  });
+
+  it("records nothing, and leaves no gap, when the transaction it joined rolls back", async () => {
+    const other = (await database.db.tenant.create({ data: { slug: "audit-r", name: "Audit R" } })).id;
+    await audit(database.db, { ...event("first"), tenantId: other });
+    await expect(
+      database.db.$transaction(async (tx) => {
+        await recordAuditEvent(tx, { ...event("rolled_back"), tenantId: other });
+        throw new Error("the change failed");
+      }),
+    ).rejects.toThrow("the change failed");
+    const next = await audit(database.db, { ...event("second"), tenantId: other });
+    expect(next.seq).toBe(2n);
+    expect(await database.db.auditEvent.count({ where: { chain: other, action: "rolled_back" } })).toBe(0);
+    expect(await verifyAuditChain(database.db, other)).toMatchObject({ ok: true, checked: 2 });
+  });
+
+  it("verifies chains that began with version-1 hashes (written before the database computed them)", async () => {
+    const other = (await database.db.tenant.create({ data: { slug: "audit-v", name: "Audit V" } })).id;
+    const occurredAt = new Date("2026-11-20T10:00:00.000Z");
+    let prevHash = GENESIS_HASH;
+    for (const seq of [1n, 2n]) {
+      const hash = auditHash({
+        chain: other, seq: seq.toString(), tenantId: other, occurredAt: occurredAt.toISOString(), actorType: "user", actorId: null,
+        actorLabel: null, surface: "console", action: `legacy_${seq}`, target: null, arguments: null, outcome: "ok", errorCode: null,
+        latencyMs: null, requestId: null, writeRequestId: null, clientName: null, clientVersion: null, prevHash,
+      });
+      await database.db.$executeRaw`INSERT INTO audit_events (chain, seq, tenant_id, occurred_at, actor_type, surface, action, outcome, prev_hash, hash, hash_version)
+        VALUES (${other}, ${seq}, ${other}::uuid, ${occurredAt}, 'user', 'console', ${`legacy_${seq}`}, 'ok', ${prevHash}, ${hash}, 1)`;
+      prevHash = hash;
+    }
+    const appended = await audit(database.db, { ...event("current"), tenantId: other });
+    expect(appended.seq).toBe(3n);
+    const rows = await database.db.auditEvent.findMany({ where: { chain: other }, orderBy: { seq: "asc" } });
+    expect(rows.map((r) => r.hashVersion)).toEqual([1, 1, 2]);
+    expect(rows[2]?.prevHash).toBe(prevHash);
+    expect(await verifyAuditChain(database.db, other)).toMatchObject({ ok: true, checked: 3 });
+    // Relabelling a version-2 event as version 1 does not make it verify.
+    await database.db.$transaction(async (tx) => {
+      await tx.$executeRawUnsafe('ALTER TABLE audit_events DISABLE TRIGGER "audit_events_no_update_delete"');
+      await tx.$executeRaw`UPDATE audit_events SET hash_version = 1 WHERE chain = ${other} AND seq = 3`;
+      await tx.$executeRawUnsafe('ALTER TABLE audit_events ENABLE TRIGGER "audit_events_no_update_delete"');
+    });
+    expect(await verifyAuditChain(database.db, other)).toMatchObject({ ok: false, brokenAtSeq: "3" });
   });
 });

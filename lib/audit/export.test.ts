@@ -50,6 +50,7 @@ describe("CSV cells", () => {
       clientVersion: null,
       prevHash: "0",
       hash: "h",
+      hashVersion: 2,
     };
     const line = auditCsvRow(row);
     expect(line).toContain(",'=cmd|' /C calc'!A0,");

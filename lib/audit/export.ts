@@ -88,6 +88,7 @@ export function auditJsonLine(e: AuditEventRow): string {
     arguments: e.arguments,
     prevHash: e.prevHash,
     hash: e.hash,
+    hashVersion: e.hashVersion,
   })}\n`;
 }
 

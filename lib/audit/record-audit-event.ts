@@ -1,11 +1,12 @@
 // The one way to write the audit log. Each event is appended to its chain (the tenant's, or
 // "_global" for events with no tenant, such as a request with an unknown key) under a per-chain
-// advisory lock held until the surrounding transaction commits, so the chain has no gaps or forks
-// even with many app instances. Run it in the same transaction as the change it records.
+// advisory lock held until the surrounding transaction (or the single statement) commits, so the
+// chain has no gaps or forks even with many app instances. Run it in the same transaction as the
+// change it records.
 import crypto from "node:crypto";
 import type { Db } from "@/lib/db/client";
 import type { Tx } from "@/lib/db/transaction";
-import type { AuditOutcome, Prisma } from "@/lib/generated/prisma/client";
+import type { AuditOutcome } from "@/lib/generated/prisma/client";
 import { canonicalJson } from "./canonical-json";
 import { redactForAudit } from "./redact";
 
@@ -35,7 +36,7 @@ export type AuditEventInput = {
   occurredAt?: Date;
 };
 
-/** The fields a hash covers, in a fixed form. Shared by writing and verifying. */
+/** The fields a version-1 hash covers, in a fixed form (version 2 digests the same minus seq and prevHash). */
 export type HashedFields = {
   chain: string;
   seq: string;
@@ -64,67 +65,76 @@ export function auditHash(fields: HashedFields): string {
 
 export type RecordedAuditEvent = { id: bigint; chain: string; seq: bigint; hash: string };
 
-export async function recordAuditEvent(tx: Tx, input: AuditEventInput): Promise<RecordedAuditEvent> {
-  const chain = input.tenantId ?? GLOBAL_CHAIN;
-  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`audit:${chain}`}, 0))`;
-  const last = await tx.auditEvent.findFirst({
-    where: { chain },
-    orderBy: { seq: "desc" },
-    select: { seq: true, hash: true },
-  });
-  const seq = (last?.seq ?? 0n) + 1n;
-  const prevHash = last?.hash ?? GENESIS_HASH;
+/**
+ * PostgreSQL text and jsonb cannot hold a NUL character or an unpaired surrogate, and an event that
+ * cannot be stored fails its request: such characters are recorded as U+FFFD instead.
+ */
+function storable(value: unknown): unknown {
+  if (typeof value === "string") return value.replace(/\u0000/g, "\uFFFD").toWellFormed();
+  if (Array.isArray(value)) return value.map(storable);
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [key, v] of Object.entries(value)) Object.defineProperty(out, storable(key) as string, { value: storable(v), enumerable: true, writable: true, configurable: true });
+    return out;
+  }
+  return value;
+}
+
+/** The hashed fields without the chain position: what the app digests before the database links it. */
+export type ContentFields = Omit<HashedFields, "seq" | "prevHash">;
+
+/** Version 2: SHA-256 of the canonical JSON of the content (computed here, passed to the database). */
+export function auditContentDigest(fields: ContentFields): string {
+  return crypto.createHash("sha256").update(canonicalJson(fields)).digest("hex");
+}
+
+/** Version 2: the link hash socode_audit_append computes in the database (see its migration). */
+export function auditLinkHash(prevHash: string, seq: string, contentDigest: string): string {
+  return crypto.createHash("sha256").update(`${prevHash}:${seq}:${contentDigest}`, "utf8").digest("hex");
+}
+
+/**
+ * Appends one event in one statement (the database function socode_audit_append takes the chain's
+ * lock, reads the head and inserts). With `db` it runs on its own and the lock is released at once;
+ * with a transaction it joins it, and the event commits or rolls back with the change it records.
+ */
+export async function recordAuditEvent(client: Db | Tx, raw: AuditEventInput): Promise<RecordedAuditEvent> {
+  const text = <T extends string | null | undefined>(s: T): T => (typeof s === "string" ? (storable(s) as T) : s);
+  const chain = raw.tenantId ?? GLOBAL_CHAIN;
   // Millisecond precision matches the column (timestamptz(3)), so a re-read value hashes the same.
-  const occurredAt = new Date(Math.floor((input.occurredAt ?? new Date()).getTime()));
-  const args = input.arguments === undefined ? null : redactForAudit(input.arguments);
-  const fields: HashedFields = {
+  const occurredAt = new Date(Math.floor((raw.occurredAt ?? new Date()).getTime()));
+  // Redaction bounds depth and size first, so storable() never walks deep input.
+  const args = raw.arguments === undefined ? null : storable(redactForAudit(raw.arguments));
+  const content: ContentFields = {
     chain,
-    seq: seq.toString(),
-    tenantId: input.tenantId,
+    tenantId: raw.tenantId,
     occurredAt: occurredAt.toISOString(),
-    actorType: input.actorType,
-    actorId: input.actorId ?? null,
-    actorLabel: input.actorLabel ?? null,
-    surface: input.surface,
-    action: input.action,
-    target: input.target ?? null,
+    actorType: raw.actorType,
+    actorId: text(raw.actorId) ?? null,
+    actorLabel: text(raw.actorLabel) ?? null,
+    surface: raw.surface,
+    action: text(raw.action),
+    target: text(raw.target) ?? null,
     arguments: args,
-    outcome: input.outcome,
-    errorCode: input.errorCode ?? null,
-    latencyMs: input.latencyMs ?? null,
-    requestId: input.requestId ?? null,
-    writeRequestId: input.writeRequestId ?? null,
-    clientName: input.clientName ?? null,
-    clientVersion: input.clientVersion ?? null,
-    prevHash,
+    outcome: raw.outcome,
+    errorCode: text(raw.errorCode) ?? null,
+    latencyMs: raw.latencyMs ?? null,
+    requestId: text(raw.requestId) ?? null,
+    writeRequestId: raw.writeRequestId ?? null,
+    clientName: text(raw.clientName) ?? null,
+    clientVersion: text(raw.clientVersion) ?? null,
   };
-  const hash = auditHash(fields);
-  const row = await tx.auditEvent.create({
-    data: {
-      chain,
-      seq,
-      tenantId: fields.tenantId,
-      occurredAt,
-      actorType: fields.actorType,
-      actorId: fields.actorId,
-      actorLabel: fields.actorLabel,
-      surface: fields.surface,
-      action: fields.action,
-      target: fields.target,
-      arguments: args === null ? undefined : (args as Prisma.InputJsonValue),
-      outcome: input.outcome,
-      errorCode: fields.errorCode,
-      latencyMs: fields.latencyMs,
-      requestId: fields.requestId,
-      writeRequestId: fields.writeRequestId,
-      clientName: fields.clientName,
-      clientVersion: fields.clientVersion,
-      prevHash,
-      hash,
-    },
-    select: { id: true },
-  });
-  return { id: row.id, chain, seq, hash };
+  const digest = auditContentDigest(content);
+  const rows = await client.$queryRaw<{ id: bigint; seq: bigint; hash: string }[]>`
+    SELECT "id", "seq", "hash" FROM socode_audit_append(
+      ${chain}, ${content.tenantId}::uuid, ${content.occurredAt}::timestamptz, ${content.actorType}, ${content.actorId},
+      ${content.actorLabel}, ${content.surface}, ${content.action}, ${content.target},
+      ${args === null ? null : JSON.stringify(args)}::jsonb, ${content.outcome}::"AuditOutcome", ${content.errorCode},
+      ${content.latencyMs}::integer, ${content.requestId}, ${content.writeRequestId}::uuid, ${content.clientName},
+      ${content.clientVersion}, ${digest})`;
+  const row = rows[0];
+  if (!row) throw new Error("socode_audit_append returned no row");
+  return { id: row.id, chain, seq: row.seq, hash: row.hash };
 }
 
 /**
@@ -136,5 +146,5 @@ export const AUDITED_TX_OPTIONS = { maxWait: 30_000, timeout: 30_000 } as const;
 
 /** Records an event on its own (reads, denials, CLI actions without another change). */
 export async function audit(db: Db, input: AuditEventInput): Promise<RecordedAuditEvent> {
-  return db.$transaction((tx) => recordAuditEvent(tx, input), AUDITED_TX_OPTIONS);
+  return recordAuditEvent(db, input);
 }

@@ -1,7 +1,7 @@
 // Recomputes a chain's hashes from the stored rows: any edited, inserted, removed or reordered
 // event breaks the link at that point.
 import type { Db } from "@/lib/db/client";
-import { auditHash, GENESIS_HASH, GLOBAL_CHAIN, type HashedFields } from "./record-audit-event";
+import { auditContentDigest, auditHash, auditLinkHash, GENESIS_HASH, GLOBAL_CHAIN, type ContentFields } from "./record-audit-event";
 
 export type ChainVerification =
   | { ok: true; chain: string; checked: number; lastHash: string }
@@ -31,9 +31,8 @@ export async function verifyAuditChain(db: Db, tenantId: string | null): Promise
       });
       if (row.seq !== expectedSeq) return broken(`expected event #${expectedSeq} but found #${row.seq}: events are missing`);
       if (row.prevHash !== prevHash) return broken("its link to the previous event does not match");
-      const fields: HashedFields = {
+      const content: ContentFields = {
         chain: row.chain,
-        seq: row.seq.toString(),
         tenantId: row.tenantId,
         occurredAt: row.occurredAt.toISOString(),
         actorType: row.actorType,
@@ -50,9 +49,16 @@ export async function verifyAuditChain(db: Db, tenantId: string | null): Promise
         writeRequestId: row.writeRequestId,
         clientName: row.clientName,
         clientVersion: row.clientVersion,
-        prevHash: row.prevHash,
       };
-      if (auditHash(fields) !== row.hash) return broken("its content does not match its hash: the event was altered");
+      const seq = row.seq.toString();
+      const expected =
+        row.hashVersion === 1
+          ? auditHash({ ...content, seq, prevHash: row.prevHash })
+          : row.hashVersion === 2
+            ? auditLinkHash(row.prevHash, seq, auditContentDigest(content))
+            : null;
+      if (expected === null) return broken(`it claims an unknown hash version ${row.hashVersion}`);
+      if (expected !== row.hash) return broken("its content does not match its hash: the event was altered");
       prevHash = row.hash;
       expectedSeq += 1n;
       checked += 1;
