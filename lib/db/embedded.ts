@@ -10,6 +10,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import crypto from "node:crypto";
+import { pgliteExtensions } from "./pglite-extensions";
 import { SessionQueue } from "./pglite-session-queue";
 
 const LOCK_FILE = "socode.lock";
@@ -111,7 +112,7 @@ async function becomeOwner(dataDir: string, socketDir: string): Promise<Owner> {
   const socketPath = path.join(socketDir, SOCKET_NAME);
   try {
     fs.rmSync(socketPath, { force: true });
-    const db = await PGlite.create({ dataDir: path.join(dataDir, "pglite") });
+    const db = await PGlite.create({ dataDir: path.join(dataDir, "pglite"), extensions: await pgliteExtensions() });
     const server = new PGLiteSocketServer({ db, path: socketPath, maxConnections: 64 });
     // Replace the per-message queue with one that keeps each connection's statements together
     // (see ./pglite-session-queue.ts). Handlers take the server's queue when they connect.

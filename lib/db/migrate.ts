@@ -5,6 +5,7 @@ import path from "node:path";
 import pg from "pg";
 import { PrismaPg } from "@prisma/adapter-pg";
 import type { SqlDriverAdapter, SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
+import { pgliteExtensions } from "./pglite-extensions";
 import { startSchemaEngine, type MigrationList } from "./schema-engine";
 
 // Read at run time from the app's folder (`npm start` runs there); the build need not trace them.
@@ -138,8 +139,13 @@ export async function applyMigrations(connectionString: string): Promise<Migrate
 export async function pendingSchemaChanges(): Promise<string> {
   const { PGlite } = await import("@electric-sql/pglite");
   const { PrismaPGlite } = await import("pglite-prisma-adapter");
-  const scratch = new PGlite();
-  const engine = await startSchemaEngine(new PrismaPGlite(scratch), SCHEMA_PATH);
+  const extensions = await pgliteExtensions();
+  const scratch = await PGlite.create({ extensions });
+  // The engine replays the migrations into a shadow database; the adapter's own shadow PGlite would
+  // lack the extensions the migrations create.
+  const adapter = new PrismaPGlite(scratch);
+  adapter.connectToShadowDb = async () => new PrismaPGlite(await PGlite.create({ dataDir: "memory://shadow", extensions })).connect();
+  const engine = await startSchemaEngine(adapter, SCHEMA_PATH);
   try {
     const result = await engine.diff({
       from: { tag: "migrations", ...readMigrations() },
