@@ -67,7 +67,9 @@ let cached: Env | undefined;
 /** Parses and caches the environment. Throws EnvError with every problem listed. */
 export function env(): Env {
   if (cached) return cached;
-  const parsed = EnvWithChecks.safeParse(process.env);
+  // `NAME=` (as .env files and shells leave it) means unset, not an invalid empty value.
+  const present = Object.fromEntries(Object.entries(process.env).filter(([, value]) => value !== ""));
+  const parsed = EnvWithChecks.safeParse(present);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`).join("\n");
     throw new EnvError(`Invalid environment:\n${problems}`);

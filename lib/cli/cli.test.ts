@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { verifyApiKey } from "@/lib/auth/api-keys";
+import { resetEnvCache } from "@/lib/env";
 import { createTestDatabase, testRuntime, useDatabaseEnvironment, type TestDatabase } from "@/test/database";
 import { main } from "./main";
 
@@ -101,5 +102,30 @@ describe(`socode CLI on ${testRuntime()}`, () => {
     const before = await database.db.apiKey.count();
     await run("key:create", "--tenant", "acme", "--name", "x", "--scopes", "members:read");
     expect(await database.db.apiKey.count()).toBe(before);
+  });
+
+  it("lists every problem with the environment, and reads an empty value as unset", async () => {
+    const saved = { port: process.env.PORT, limit: process.env.SOCODE_RATE_LIMIT_PER_MINUTE, redis: process.env.REDIS_URL };
+    try {
+      process.env.PORT = "eighty";
+      process.env.SOCODE_RATE_LIMIT_PER_MINUTE = "0";
+      resetEnvCache();
+      const bad = await run("key:list", "--tenant", "acme");
+      expect(bad.code).not.toBe(0);
+      expect(bad.stderr).toMatch(/Invalid environment/);
+      expect(bad.stderr).toMatch(/PORT: /);
+      expect(bad.stderr).toMatch(/SOCODE_RATE_LIMIT_PER_MINUTE: /);
+      process.env.PORT = "";
+      process.env.SOCODE_RATE_LIMIT_PER_MINUTE = "";
+      process.env.REDIS_URL = "";
+      resetEnvCache();
+      expect((await run("key:list", "--tenant", "acme")).stderr).not.toMatch(/environment/i);
+    } finally {
+      for (const [name, value] of [["PORT", saved.port], ["SOCODE_RATE_LIMIT_PER_MINUTE", saved.limit], ["REDIS_URL", saved.redis]] as const) {
+        if (value === undefined) delete process.env[name];
+        else process.env[name] = value;
+      }
+      resetEnvCache();
+    }
   });
 });

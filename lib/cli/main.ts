@@ -3,6 +3,7 @@
 import { parseArgs } from "node:util";
 import { closeDatabase } from "@/lib/db/client";
 import { getReadyDb } from "@/lib/db/ready";
+import { env, EnvError } from "@/lib/env";
 import { CliError, type Command, type FlagSpec } from "./command";
 import { COMMANDS } from "./commands";
 
@@ -95,6 +96,7 @@ export async function main(argv: string[], io: Output = defaultOutput): Promise<
   }
 
   try {
+    env(); // every command checks the whole environment first, whether or not it opens the database
     const result = await command.run(
       { db: getReadyDb, progress: (m) => (wantsJson ? undefined : io.err(m)) },
       parsed.data,
@@ -103,6 +105,8 @@ export async function main(argv: string[], io: Output = defaultOutput): Promise<
     return 0;
   } catch (err) {
     if (err instanceof CliError) return fail(err);
+    // Every problem with the environment, one per line: the user has to fix them all.
+    if (err instanceof EnvError) return fail(new CliError(err.code, err.message));
     const message = err instanceof Error ? err.message : String(err);
     return fail(new CliError("command_failed", message.split("\n")[0] ?? message));
   } finally {
