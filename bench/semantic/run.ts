@@ -6,6 +6,14 @@
 //   options: --url postgresql://postgres@127.0.0.1:5432      server (database created per scale)
 //            --iterations 40 (rollup path)   --slow-iterations 20 (raw path and naive SQL)
 //            --reuse (skip seeding when the database already holds the demo)
+//            --db socode_bench_large (database name; default socode_bench_<scale>)
+//            --prefill (precompute the active-member ranges of the named windows before timing,
+//                       like `rollups:rebuild` does; without it the first ask of a range fills it)
+//            --cold (first, time each question once with an empty active-member range cache)
+//
+// With --reuse the database is only migrated, never dropped or re-seeded, so a database seeded
+// elsewhere (`npx socode demo:seed --scale large --as-of 2026-11-24`, default seed 42) can be used:
+//   npx tsx bench/semantic/run.ts --scale large --reuse --db socode_bench_large --cold --prefill
 //
 // Each scale gets its own database (socode_bench_<scale>), seeded once with the deterministic demo
 // generator (seed 42, as-of 2026-11-24) whose seedDemo() rebuilds the rollups at its end; then
@@ -18,6 +26,8 @@ import pg from "pg";
 import { connect } from "@/lib/db/client";
 import { applyMigrations } from "@/lib/db/migrate";
 import { seedDemo } from "@/lib/demo/seed-demo";
+import os from "node:os";
+import { refreshActiveRanges } from "@/lib/semantic/active-ranges";
 import { explainChange } from "@/lib/semantic/explain-change";
 import { queryMetric } from "@/lib/semantic/query-metric";
 import type { SemanticTenant } from "@/lib/semantic/dimensions";
@@ -29,6 +39,9 @@ const { values: args } = parseArgs({
     iterations: { type: "string", default: "40" },
     "slow-iterations": { type: "string", default: "20" },
     reuse: { type: "boolean", default: false },
+    db: { type: "string" },
+    prefill: { type: "boolean", default: false },
+    cold: { type: "boolean", default: false },
   },
 });
 const scale = args.scale === "large" ? "large" : args.scale === "small" ? "small" : "medium";
@@ -37,7 +50,7 @@ const iterations = Number(args.iterations);
 const slowIterations = Math.min(iterations, Number(args["slow-iterations"]));
 const AS_OF = "2026-11-24";
 const NOW = new Date("2026-11-24T15:00:00.000Z");
-const dbName = `socode_bench_${scale}`;
+const dbName = args.db ?? `socode_bench_${scale}`;
 
 async function ensureDatabase(): Promise<{ url: string; fresh: boolean }> {
   const admin = new pg.Client({ connectionString: `${args.url}/postgres` });
@@ -142,7 +155,41 @@ async function main() {
           params: [demo.id],
         },
       },
+      {
+        name: "Which stores drove the Silver drop (last month vs prior month)",
+        layer: (p) =>
+          explainChange(db, demo, { metric: "active_members", window: "last_month", compareTo: "prior_month", dimensions: "store", filters: { tier: "Silver" } }, { now: NOW, path: p }),
+        naive: {
+          sql: `SELECT s.name,
+                       COUNT(DISTINCT o.member_id) FILTER (WHERE ${local("o.placed_at")} BETWEEN '2026-10-01' AND '2026-10-31') -
+                       COUNT(DISTINCT o.member_id) FILTER (WHERE ${local("o.placed_at")} BETWEEN '2026-09-01' AND '2026-09-30') AS change
+                FROM orders o JOIN stores s ON s.id = o.store_id JOIN tiers t ON t.id = o.tier_id
+                WHERE o.tenant_id = $1::uuid AND o.status = 'completed' AND t.name = 'Silver'
+                GROUP BY s.name ORDER BY change`,
+          params: [demo.id],
+        },
+      },
     ];
+
+    const clearRanges = () => db.$executeRawUnsafe(`DELETE FROM "rollup_active_member_ranges" WHERE tenant_id = $1::uuid`, demo.id);
+    const cold: Record<string, number> = {};
+    if (args.cold) {
+      // First ask of each question with nothing cached: the range fill is paid here.
+      for (const q of questions) {
+        await clearRanges();
+        const t0 = performance.now();
+        await q.layer("rollup");
+        cold[q.name] = performance.now() - t0;
+        process.stderr.write(`cold ${q.name}: ${cold[q.name]?.toFixed(0)} ms\n`);
+      }
+      await clearRanges();
+    }
+    let prefill: { ranges: number; filled: number; pruned: number; ms: number } | undefined;
+    if (args.prefill) {
+      prefill = await refreshActiveRanges(db, demo, { now: NOW });
+      process.stderr.write(`prefill: ${JSON.stringify(prefill)}\n`);
+    }
+    const loadBefore = os.loadavg();
 
     const variants = ["rollup", "raw", "naive"] as const;
     const timings = new Map<string, number[]>();
@@ -173,10 +220,23 @@ async function main() {
       ) as Record<(typeof variants)[number], { n: number; p50: number; p95: number }>;
       return { question: q.name, ...stats, speedupP50: stats.naive.p50 / stats.rollup.p50 };
     });
-    const meta = { scale, members: counts[0]?.members, orders: counts[0]?.orders, coupons: counts[0]?.coupons, iterations, slowIterations, at: new Date().toISOString() };
+    const meta = {
+      scale,
+      database: dbName,
+      members: counts[0]?.members,
+      orders: counts[0]?.orders,
+      coupons: counts[0]?.coupons,
+      iterations,
+      slowIterations,
+      at: new Date().toISOString(),
+      loadAverageBefore: loadBefore.map((x) => Number(x.toFixed(2))),
+      loadAverageAfter: os.loadavg().map((x) => Number(x.toFixed(2))),
+      ...(prefill ? { prefill } : {}),
+      ...(args.cold ? { coldFirstAskMs: Object.fromEntries(Object.entries(cold).map(([k, v]) => [k, Number(v.toFixed(1))])) } : {}),
+    };
     const f = (n: number) => n.toFixed(1);
     const lines = [
-      `Scale ${scale}: ${meta.members} members, ${meta.orders} orders, ${meta.coupons} coupons (all tenants), PostgreSQL, ${iterations} runs (rollup) / ${slowIterations} runs (raw, naive)`,
+      `Scale ${scale}: ${meta.members} members, ${meta.orders} orders, ${meta.coupons} coupons (all tenants), PostgreSQL, ${iterations} runs (rollup) / ${slowIterations} runs (raw, naive); load average ${meta.loadAverageBefore.join(" ")} → ${meta.loadAverageAfter.join(" ")}`,
       "",
       "| Question | rollup p50 / p95 ms | raw (layer) p50 / p95 ms | naive SQL p50 / p95 ms | naive ÷ rollup (p50) |",
       "|---|---|---|---|---|",

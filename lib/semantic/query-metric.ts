@@ -3,6 +3,7 @@
 // GroundingError whatever it cannot ground.
 import { z } from "zod";
 import type { DbOrTx } from "@/lib/db/transaction";
+import { planActiveRange, readActiveRanges } from "./active-ranges";
 import {
   compileCoverageQuery,
   compileSourceQuery,
@@ -41,6 +42,8 @@ import {
   addDays,
   addMonths,
   CompareSpecSchema,
+  daysBetween,
+  startOfIsoWeek,
   isoWeekLabel,
   resolveComparison,
   resolveWindow,
@@ -267,13 +270,16 @@ function overlaps(window: ResolvedWindow, cov: Coverage): boolean {
 
 type Row = Record<string, string | null>;
 
+/** A raw-path distinct count over a long window can take longer than Prisma's 5 s default at 10 M orders. */
+const DISTINCT_TRANSACTION = { timeout: 120_000, maxWait: 30_000 };
+
 /** Runs a compiled query; distinct counts get more work_mem in their own short transaction. */
 async function runCompiled(db: DbOrTx, q: CompiledQuery): Promise<Row[]> {
   if (q.memoryHungry && "$transaction" in db) {
     return db.$transaction(async (tx) => {
       await tx.$executeRawUnsafe(`SET LOCAL work_mem = '${DISTINCT_WORK_MEM}'`);
       return tx.$queryRawUnsafe<Row[]>(q.sql, ...q.params);
-    });
+    }, DISTINCT_TRANSACTION);
   }
   return db.$queryRawUnsafe<Row[]>(q.sql, ...q.params);
 }
@@ -289,17 +295,23 @@ export async function runGrouped(ctx: MetricContext, periods: Period[], groupBy:
   });
   const groups: GroupedResult["groups"] = new Map();
   for (const [sourceKey, list] of bySource) {
-    const q = compileSourceQuery({
-      tenantId: ctx.tenant.id,
-      timeZone: ctx.tenant.timeZone,
-      source: FACT_SOURCES[sourceKey],
-      measures: list.map((l) => l.measure),
-      groupBy,
-      filters,
-      periods,
-      path: ctx.path,
-    });
-    const rows = await runCompiled(ctx.db, q);
+    const source = FACT_SOURCES[sourceKey];
+    // Distinct active members over complete days: read cached exact counts (./active-ranges.ts).
+    const plan = ctx.path === "rollup" ? planActiveRange(source, groupBy, filters, periods) : null;
+    let rows = plan ? await readActiveRanges(ctx.db, ctx.tenant.id, plan) : null;
+    if (!rows) {
+      const q = compileSourceQuery({
+        tenantId: ctx.tenant.id,
+        timeZone: ctx.tenant.timeZone,
+        source,
+        measures: list.map((l) => l.measure),
+        groupBy,
+        filters,
+        periods,
+        path: ctx.path,
+      });
+      rows = await runCompiled(ctx.db, q);
+    }
     for (const row of rows) {
       const keys = groupBy.map((_, i) => row[`g${i}`] ?? null);
       const id = JSON.stringify(keys);
@@ -372,6 +384,18 @@ function buildValues(
   return out;
 }
 
+/** Time buckets one answer may hold (about three years of days). */
+export const MAX_TIME_BUCKETS = 1100;
+
+/** How many buckets timeBuckets() would return, without listing them. */
+export function timeBucketCount(window: ResolvedWindow, grain: TimeGrain): number {
+  if (window.through < window.from) return 0;
+  if (grain === "day") return daysBetween(window.from, window.through) + 1;
+  if (grain === "week") return daysBetween(startOfIsoWeek(window.from), startOfIsoWeek(window.through)) / 7 + 1;
+  const month = (d: string) => Number(d.slice(0, 4)) * 12 + Number(d.slice(5, 7));
+  return month(window.through) - month(window.from) + 1;
+}
+
 /** Bucket start dates of a time grain covering a window's days (from … through). */
 export function timeBuckets(window: ResolvedWindow, grain: TimeGrain): string[] {
   const out: string[] = [];
@@ -429,6 +453,18 @@ export async function queryMetric(
   }
   const cache = new Map<EntityDimension, DimensionValue[]>();
   const { current, comparison } = groundWindows(input, tenant, now);
+  // Every bucket of a time grain gets a row (times each value of another dimension): bound them
+  // before any work, or a century by day ties up the server for many seconds.
+  for (const grain of groupBy.filter(isTimeGrain)) {
+    const buckets = Math.max(timeBucketCount(current, grain), comparison ? timeBucketCount(comparison, grain) : 0);
+    if (buckets > MAX_TIME_BUCKETS) {
+      throw new GroundingError(
+        "invalid_query",
+        `groupBy ${grain} over this window gives ${buckets} ${grain}s; at most ${MAX_TIME_BUCKETS}. Use a coarser grain or a shorter window.`,
+        TIME_GRAINS.filter((g) => g !== grain && timeBucketCount(current, g) <= MAX_TIME_BUCKETS),
+      );
+    }
+  }
   const [filters, cov] = await Promise.all([
     groundFilters(db, tenant, metric, input.filters, cache),
     coverage(db, tenant, metric, now),

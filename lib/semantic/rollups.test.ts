@@ -2,6 +2,7 @@
 // incremental refresh keeps them identical as facts change; a stale time zone disables rollups.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/test/database";
+import { refreshActiveRanges } from "./active-ranges";
 import { explainChange } from "./explain-change";
 import { CERTIFIED_METRICS, TIME_GRAINS } from "./metrics";
 import { queryMetric, type QueryMetricInput, type QueryMetricResult } from "./query-metric";
@@ -187,5 +188,151 @@ describe("incremental maintenance", () => {
     expect(withoutSource(after)).toEqual(withoutSource(before));
     await t.db.tenant.update({ where: { id: fx.tenant.id }, data: { timeZone: fx.tenant.timeZone } });
     await rebuildRollups(t.db, fx.tenant.id);
+  });
+});
+
+describe("active-member ranges (exact cached distinct counts)", () => {
+  const ENTITY = ["store", "region", "tier", "channel"] as const;
+
+  async function rangeCount(): Promise<number> {
+    const [row] = await t.db.$queryRawUnsafe<{ n: string }[]>(`SELECT COUNT(*)::text AS n FROM "rollup_active_member_ranges" WHERE tenant_id = $1::uuid`, fx.tenant.id);
+    return Number(row?.n ?? 0);
+  }
+
+  function randomActiveQuery(rand: () => number): QueryMetricInput {
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+    const named = ["yesterday", "last_7_days", "last_14_days", "last_28_days", "last_30_days", "last_week", "last_month", "last_quarter"] as const;
+    const from = addDays("2026-11-23", -Math.floor(rand() * 150));
+    const to = addDays(from, Math.floor(rand() * 45));
+    const window = rand() < 0.4 ? { from, to: to > "2026-11-23" ? "2026-11-23" : to } : pick(named);
+    const groupBy: string[] = [];
+    if (rand() < 0.75) groupBy.push(pick(ENTITY));
+    if (groupBy.length && rand() < 0.4) {
+      const other = pick(ENTITY.filter((d) => !groupBy.includes(d)));
+      groupBy.push(other);
+    }
+    const filters: Record<string, string[]> = {};
+    const nFilters = rand() < 0.5 ? 0 : rand() < 0.7 ? 1 : 2;
+    for (let k = 0; k < nFilters; k++) {
+      const d = pick(ENTITY);
+      const multi = rand() < 0.3;
+      if (d === "store") filters.store = multi ? [fx.stores[0]?.code ?? "", fx.stores[2]?.code ?? ""] : [pick(fx.stores).code];
+      if (d === "tier") filters.tier = multi ? ["Bronze", "Silver"] : [pick(fx.tiers).name];
+      if (d === "channel") filters.channel = multi ? ["store", "app"] : [pick(["store", "online", "app"])];
+      if (d === "region") filters.region = multi ? ["East", "West"] : [pick(["East", "West"])];
+    }
+    return {
+      metric: "active_members",
+      window,
+      ...(rand() < 0.7 ? { compareTo: pick(COMPARISONS) } : {}),
+      ...(groupBy.length ? { groupBy } : {}),
+      ...(Object.keys(filters).length ? { filters } : {}),
+      limit: 1000,
+    };
+  }
+
+  async function agreeOn(seed: number, n: number) {
+    const rand = prng(seed);
+    for (let i = 0; i < n; i++) {
+      const input = randomActiveQuery(rand);
+      const { raw, rollup } = await bothPaths(input, NOW);
+      expect(rollup, JSON.stringify(input)).toEqual(raw);
+    }
+  }
+
+  it("a rebuild precomputes the named windows; random active_members queries equal the raw path", async () => {
+    await rebuildRollups(t.db, fx.tenant.id, { now: NOW });
+    const prefilled = await rangeCount();
+    // 7 windows and their previous periods (some coincide) × 12 grouping sets.
+    expect(prefilled).toBeGreaterThanOrEqual(12 * 10);
+    // The daily refresh finds everything in place.
+    expect(await refreshActiveRanges(t.db, fx.tenant, { now: NOW })).toMatchObject({ filled: 0, pruned: 0 });
+    expect(await rangeCount()).toBe(prefilled);
+    await agreeOn(77, 120);
+    // Queries on other ranges filled them on demand.
+    expect(await rangeCount()).toBeGreaterThan(prefilled);
+  });
+
+  it("cached counts are what the rollup path reads (a tampered cache shows), and a refresh of a day inside drops them", async () => {
+    const input: QueryMetricInput = { metric: "active_members", window: "last_30_days", groupBy: "tier", filters: { store: fx.stores[0]?.code ?? "" } };
+    const truth = await queryMetric(t.db, fx.tenant, input, { now: NOW, path: "raw" });
+    await queryMetric(t.db, fx.tenant, input, { now: NOW, path: "rollup" });
+    await t.db.$executeRawUnsafe(
+      `UPDATE "rollup_active_member_range_rows" x SET members = members + 1000
+       FROM "rollup_active_member_ranges" r WHERE r.id = x.range_id AND r.tenant_id = $1::uuid AND r.from_day = '2026-10-25' AND r.to_day = '2026-11-23'`,
+      fx.tenant.id,
+    );
+    const tampered = await queryMetric(t.db, fx.tenant, input, { now: NOW, path: "rollup" });
+    expect(Number(tampered.total.current)).toBe(Number(truth.total.current) + 1000);
+    // A day outside the range leaves it alone; a day inside deletes it.
+    await applyFactsToRollups(t.db, fx.tenant.id, { orders: [new Date("2026-10-20T16:00:00Z")] });
+    expect(Number((await queryMetric(t.db, fx.tenant, input, { now: NOW, path: "rollup" })).total.current)).toBe(Number(truth.total.current) + 1000);
+    await applyFactsToRollups(t.db, fx.tenant.id, { orders: [new Date("2026-11-01T16:00:00Z")] });
+    expect(withoutSource(await queryMetric(t.db, fx.tenant, input, { now: NOW, path: "rollup" }))).toEqual(withoutSource(truth));
+  });
+
+  it("stay equal to the raw path through incremental writes (orders added, refunded, moved between days)", async () => {
+    const rand = prng(99);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rand() * xs.length)] as T;
+    const members = await t.db.member.findMany({ where: { tenantId: fx.tenant.id }, select: { id: true }, take: 60 });
+    for (let round = 0; round < 4; round++) {
+      // Warm the cache on the windows the random queries use.
+      await agreeOn(500 + round, 25);
+      const touched: Date[] = [];
+      for (let k = 0; k < 6; k++) {
+        const placedAt = new Date(NOW.getTime() - Math.floor(rand() * 100 * 86_400_000) - 86_400_000);
+        const member = pick(members);
+        await t.db.order.create({
+          data: { tenantId: fx.tenant.id, storeId: pick(fx.stores).id, memberId: member.id, tierId: pick(fx.tiers).id, totalMinor: 1000n, currency: "USD", status: "completed", channel: pick(["store", "online", "app"] as const), placedAt },
+        });
+        touched.push(placedAt);
+      }
+      const done = await t.db.order.findMany({ where: { tenantId: fx.tenant.id, status: "completed", memberId: { not: null }, placedAt: { lt: NOW } }, take: 3, skip: Math.floor(rand() * 200) });
+      for (const o of done) {
+        await t.db.order.update({ where: { id: o.id }, data: { status: "refunded" } });
+        touched.push(o.placedAt);
+      }
+      const moved = done[0];
+      if (moved) {
+        const newAt = new Date(moved.placedAt.getTime() - 9 * 86_400_000);
+        await t.db.order.update({ where: { id: moved.id }, data: { status: "completed", placedAt: newAt } });
+        touched.push(newAt);
+      }
+      await t.db.$transaction(async (tx) => {
+        await applyFactsToRollups(tx, fx.tenant.id, { orders: touched });
+      });
+      await agreeOn(500 + round, 25);
+      await agreeOn(900 + round, 15);
+    }
+  });
+
+  it("explainChange (Silver drop by store, several windows) is identical on both paths", async () => {
+    for (const window of ["last_30_days", "last_month", "last_week"] as const) {
+      const input = { metric: "active_members", window, compareTo: "previous_period" as const, dimensions: ["store", "channel", "region"], filters: { tier: "Silver" } };
+      const raw = await explainChange(t.db, fx.tenant, input, { now: NOW, path: "raw" });
+      const rollup = await explainChange(t.db, fx.tenant, input, { now: NOW, path: "rollup" });
+      expect({ ...rollup, provenance: { ...rollup.provenance, source: "x", rollupsUpdatedAt: "x" } }).toEqual({
+        ...raw,
+        provenance: { ...raw.provenance, source: "x", rollupsUpdatedAt: "x" },
+      });
+    }
+  });
+
+  it("region sets are not read after a store changes region", async () => {
+    const input: QueryMetricInput = { metric: "active_members", window: "last_28_days", compareTo: "previous_period", groupBy: ["region", "tier"] };
+    const before = await bothPaths(input, NOW);
+    expect(before.rollup).toEqual(before.raw);
+    const store = fx.stores[1];
+    if (!store) throw new Error("fixture");
+    await t.db.store.update({ where: { id: store.id }, data: { region: "West" } });
+    try {
+      const after = await bothPaths(input, NOW);
+      expect(after.rollup).toEqual(after.raw);
+      expect(after.raw).not.toEqual(before.raw);
+      const byRegion = await bothPaths({ metric: "active_members", window: "last_28_days", filters: { region: "West" }, groupBy: "channel" }, NOW);
+      expect(byRegion.rollup).toEqual(byRegion.raw);
+    } finally {
+      await t.db.store.update({ where: { id: store.id }, data: { region: store.region } });
+    }
   });
 });

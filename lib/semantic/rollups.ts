@@ -5,11 +5,14 @@
 //   rollup_points_days       points ledger per local day × kind (signed sum of deltas)
 //   rollup_member_join_days  members joined per local day × home store × current tier
 //   rollup_state             which tenants have rollups, bucketed in which time zone
+//   rollup_active_member_ranges(+_rows)  exact distinct active members per day range × grouping set
+//                            (./active-ranges.ts): deleted here whenever member-days inside them change
 //
 // Refreshing a day recomputes it from the facts (delete + insert under a per-tenant advisory lock),
 // so it is idempotent: calling it twice, or for a day that did not change, is harmless.
 import type { Db } from "@/lib/db/client";
 import type { DbOrTx, Tx } from "@/lib/db/transaction";
+import { invalidateActiveRanges, prefillActiveRanges, rollupLockKey, rollupLockSql } from "./active-ranges";
 import { addDays, localDateOf, localToInstant } from "./resolve-window";
 
 export type RollupFamily = "orders" | "coupons" | "points" | "members";
@@ -28,8 +31,6 @@ export type FactChanges = Partial<Record<RollupFamily, readonly Date[]>>;
 export type ApplyFactsResult =
   | { status: "applied"; days: Partial<Record<RollupFamily, string[]>> }
   | { status: "skipped"; reason: "no_rollups" | "time_zone_changed" };
-
-const LOCK_PREFIX = "socode:rollups:";
 
 type DayScope = { days: string[]; start: string; end: string } | null;
 
@@ -75,6 +76,8 @@ async function refreshFamily(tx: Tx, tenantId: string, timeZone: string, family:
     case "orders": {
       await del("rollup_order_days");
       await del("rollup_member_days");
+      // Cached distinct counts over any range containing a recomputed day are no longer known-good.
+      await invalidateActiveRanges(tx, tenantId, scope ? scope.days : null);
       const s = scopeSql(scope, "o.placed_at", 3);
       await run(
         `INSERT INTO "rollup_order_days" (tenant_id, day, store_id, tier_id, channel, orders, gmv_minor)
@@ -148,16 +151,24 @@ async function refreshFamily(tx: Tx, tenantId: string, timeZone: string, family:
 const FAMILIES: RollupFamily[] = ["orders", "coupons", "points", "members"];
 
 async function lockTenant(tx: Tx, tenantId: string): Promise<void> {
-  await tx.$queryRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext($1::text))::text AS locked`, `${LOCK_PREFIX}${tenantId}`);
+  await tx.$queryRawUnsafe(rollupLockSql("exclusive"), rollupLockKey(tenantId));
 }
 
 export type RebuildResult = { tenantId: string; slug: string; timeZone: string; rows: Record<string, number>; ms: number };
 
+export type RebuildOptions = {
+  /** The instant whose local day the active-member ranges are precomputed for (default: now). */
+  now?: Date;
+  /** Precompute the named windows' active-member ranges (default true). */
+  prefill?: boolean;
+};
+
 /**
  * Rebuilds every rollup of one tenant (or of all tenants) from the facts, in the tenant's current
- * time zone. Run after bulk loads, after a tenant's time zone changes, or to repair drift.
+ * time zone, and precomputes the active-member ranges of the named windows as of `now`. Run after
+ * bulk loads, after a tenant's time zone changes, or to repair drift.
  */
-export async function rebuildRollups(db: DbOrTx, tenantId?: string): Promise<RebuildResult[]> {
+export async function rebuildRollups(db: DbOrTx, tenantId?: string, options: RebuildOptions = {}): Promise<RebuildResult[]> {
   const tenants = await db.tenant.findMany({
     where: tenantId ? { id: tenantId } : {},
     select: { id: true, slug: true, timeZone: true },
@@ -169,6 +180,11 @@ export async function rebuildRollups(db: DbOrTx, tenantId?: string): Promise<Reb
     await inTransaction(db, async (tx) => {
       await lockTenant(tx, tenant.id);
       for (const family of FAMILIES) await refreshFamily(tx, tenant.id, tenant.timeZone, family, null);
+      if (options.prefill ?? true) {
+        // A fill de-duplicates each range's member-days; only in our own transaction.
+        if (anyTx(db)) await tx.$executeRawUnsafe(`SET LOCAL work_mem = '128MB'`);
+        await prefillActiveRanges(tx, tenant, options.now ?? new Date());
+      }
       const now = new Date();
       await tx.rollupState.upsert({
         where: { tenantId: tenant.id },
@@ -181,7 +197,8 @@ export async function rebuildRollups(db: DbOrTx, tenantId?: string): Promise<Reb
        UNION ALL SELECT 'rollup_member_days', COUNT(*)::text FROM "rollup_member_days" WHERE tenant_id = $1::uuid
        UNION ALL SELECT 'rollup_coupon_days', COUNT(*)::text FROM "rollup_coupon_days" WHERE tenant_id = $1::uuid
        UNION ALL SELECT 'rollup_points_days', COUNT(*)::text FROM "rollup_points_days" WHERE tenant_id = $1::uuid
-       UNION ALL SELECT 'rollup_member_join_days', COUNT(*)::text FROM "rollup_member_join_days" WHERE tenant_id = $1::uuid`,
+       UNION ALL SELECT 'rollup_member_join_days', COUNT(*)::text FROM "rollup_member_join_days" WHERE tenant_id = $1::uuid
+       UNION ALL SELECT 'rollup_active_member_ranges', COUNT(*)::text FROM "rollup_active_member_ranges" WHERE tenant_id = $1::uuid`,
       tenant.id,
     );
     results.push({
