@@ -3,18 +3,25 @@
 import { getDatabase, type DatabaseHandle, type Db } from "./client";
 import { applyMigrations, type MigrateResult } from "./migrate";
 
-const globalForReady = globalThis as unknown as { socodeReady?: Promise<{ handle: DatabaseHandle; migrated: MigrateResult }> };
+type Ready = { handle: DatabaseHandle; migrated: MigrateResult };
 
-export function prepareDatabase(): Promise<{ handle: DatabaseHandle; migrated: MigrateResult }> {
-  globalForReady.socodeReady ??= (async () => {
-    const handle = await getDatabase();
-    const migrated = await applyMigrations(handle.connectionString);
-    return { handle, migrated };
-  })().catch((err: unknown) => {
-    globalForReady.socodeReady = undefined;
-    throw err;
-  });
-  return globalForReady.socodeReady;
+const globalForReady = globalThis as unknown as { socodeReady?: { opened: Promise<DatabaseHandle>; ready: Promise<Ready> } };
+
+export function prepareDatabase(): Promise<Ready> {
+  // Tied to the handle it prepared: after closeDatabase() the next call opens and prepares anew.
+  const opened = getDatabase();
+  if (globalForReady.socodeReady?.opened !== opened) {
+    const ready = (async () => {
+      const handle = await opened;
+      const migrated = await applyMigrations(handle.connectionString);
+      return { handle, migrated };
+    })();
+    ready.catch(() => {
+      if (globalForReady.socodeReady?.ready === ready) globalForReady.socodeReady = undefined;
+    });
+    globalForReady.socodeReady = { opened, ready };
+  }
+  return globalForReady.socodeReady.ready;
 }
 
 /** The migrated process-wide client. */
