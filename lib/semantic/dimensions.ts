@@ -59,7 +59,8 @@ export function groundDimensionName(input: string): EntityDimension {
     coupon_pools: "coupon_pool",
     channels: "channel",
   };
-  const found = (ENTITY_DIMENSIONS as readonly string[]).includes(n) ? (n as EntityDimension) : aliases[n];
+  // Own keys only: "constructor" or "__proto__" must not resolve to Object members.
+  const found = (ENTITY_DIMENSIONS as readonly string[]).includes(n) ? (n as EntityDimension) : Object.hasOwn(aliases, n) ? aliases[n] : undefined;
   if (found) return found;
   throw new GroundingError(
     "unknown_dimension",

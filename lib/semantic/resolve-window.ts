@@ -32,13 +32,22 @@ export type NamedWindow = (typeof NAMED_WINDOWS)[number];
 export const COMPARISONS = ["previous_period", "prior_week", "prior_month", "same_period_last_year"] as const;
 export type Comparison = (typeof COMPARISONS)[number];
 
+/**
+ * Explicit dates are bounded: the calendar arithmetic here breaks beyond year 9999 (and before 100),
+ * and no loyalty data is older than 1900.
+ */
+const FIRST_DATE = "1900-01-01";
+const LAST_DATE = "2999-12-31";
+
 const LocalDateSchema = z
   .string()
   .regex(/^\d{4}-\d{2}-\d{2}$/, "use YYYY-MM-DD")
-  .refine((s) => isValidLocalDate(s), { message: "not a calendar date" });
+  .refine((s) => isValidLocalDate(s), { message: "not a calendar date" })
+  .refine((s) => s >= FIRST_DATE && s <= LAST_DATE, { message: `must be between ${FIRST_DATE} and ${LAST_DATE}` });
 
+// Strict: an ignored extra field (say "tz": "UTC") would answer a different question than asked.
 export const ExplicitWindowSchema = z
-  .object({
+  .strictObject({
     from: LocalDateSchema.describe("First local day, inclusive (YYYY-MM-DD)"),
     to: LocalDateSchema.describe("Last local day, inclusive (YYYY-MM-DD)"),
   })
@@ -278,8 +287,8 @@ function describeRange(range: Range, timeZone: string, cut?: Date): string {
 export function resolveWindow(spec: WindowSpec, options: ResolveOptions): ResolvedWindow {
   const today = localDateOf(options.now, options.timeZone);
   if (typeof spec !== "string") {
-    if (!isValidLocalDate(spec.from) || !isValidLocalDate(spec.to) || spec.from > spec.to) {
-      throw new WindowError(`Window {from: ${spec.from}, to: ${spec.to}} is not a valid date range (YYYY-MM-DD, from ≤ to).`);
+    if (!isValidLocalDate(spec.from) || !isValidLocalDate(spec.to) || spec.from > spec.to || spec.from < FIRST_DATE || spec.to > LAST_DATE) {
+      throw new WindowError(`Window {from: ${spec.from}, to: ${spec.to}} is not a valid date range (YYYY-MM-DD, from ≤ to, ${FIRST_DATE} … ${LAST_DATE}).`);
     }
     return build({ name: "custom", kind: "custom", from: spec.from, to: spec.to, partial: spec.to >= today }, options);
   }
