@@ -2,6 +2,7 @@
 // shared) and keyset pagination on (occurred_at desc, id desc), which the
 // (tenant_id, occurred_at desc, id desc) index serves at any depth, unlike OFFSET.
 import { z } from "zod";
+import { literal } from "@/lib/db/like";
 import type { DbOrTx } from "@/lib/db/transaction";
 import type { AuditEvent, Prisma } from "@/lib/generated/prisma/client";
 
@@ -143,7 +144,7 @@ export function auditWhere(tenantId: string, filter: AuditFilter, before?: Audit
   if (filter.surface) and.push({ surface: filter.surface });
   if (filter.action) and.push({ action: filter.action });
   if (filter.outcome) and.push({ outcome: filter.outcome });
-  if (filter.q) and.push({ target: { contains: filter.q, mode: "insensitive" } });
+  if (filter.q) and.push({ target: { contains: literal(filter.q), mode: "insensitive" } });
   if (before) {
     // The plain bound lets the index range start at the cursor; the OR breaks ties on id.
     and.push({ occurredAt: { lte: before.occurredAt } });

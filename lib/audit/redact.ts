@@ -20,10 +20,15 @@ export function redactForAudit(value: unknown, depth = 0): unknown {
   if (value && typeof value === "object") {
     const out: Record<string, unknown> = {};
     for (const [key, v] of Object.entries(value)) {
-      if (SECRET_KEYS.test(key)) out[key] = "[redacted]";
-      else if (EMAIL_KEYS.test(key) && typeof v === "string") out[key] = maskEmail(v);
-      else if (PHONE_KEYS.test(key) && typeof v === "string") out[key] = maskPhone(v);
-      else out[key] = redactForAudit(v, depth + 1);
+      const kept = SECRET_KEYS.test(key)
+        ? "[redacted]"
+        : EMAIL_KEYS.test(key) && typeof v === "string"
+          ? maskEmail(v)
+          : PHONE_KEYS.test(key) && typeof v === "string"
+            ? maskPhone(v)
+            : redactForAudit(v, depth + 1);
+      // Defined, not assigned: assigning a "__proto__" key would drop it from the record of what was sent.
+      Object.defineProperty(out, key, { value: kept, enumerable: true, writable: true, configurable: true });
     }
     return out;
   }

@@ -3,6 +3,7 @@
 import { z } from "zod";
 import { issueApiKey, keyStatus } from "@/lib/auth/api-keys";
 import type { Db } from "@/lib/db/client";
+import { literal } from "@/lib/db/like";
 import type { ApiKey, Prisma } from "@/lib/generated/prisma/client";
 import type { ConsoleAccess } from "./access";
 import { recordConsoleEvent } from "./console-audit";
@@ -62,9 +63,9 @@ export async function listTenantKeys(
   const where: Prisma.ApiKeyWhereInput = { tenantId, oauthGrant: null };
   if (query.q) {
     where.OR = [
-      { name: { contains: query.q, mode: "insensitive" } },
-      { displayPrefix: { startsWith: query.q } },
-      { issuer: { email: { contains: query.q, mode: "insensitive" } } },
+      { name: { contains: literal(query.q), mode: "insensitive" } },
+      { displayPrefix: { startsWith: literal(query.q) } },
+      { issuer: { email: { contains: literal(query.q), mode: "insensitive" } } },
       { scopes: { has: query.q } },
     ];
   }

@@ -2,6 +2,7 @@
 import type { DbOrTx } from "@/lib/db/transaction";
 import { isUuid } from "@/lib/ids";
 import { OperationError } from "@/lib/operations/errors";
+import { literal } from "@/lib/db/like";
 
 export type CouponPoolSummary = {
   id: string;
@@ -65,7 +66,7 @@ export async function listCouponPools(db: DbOrTx, tenant: { id: string; currency
 export async function findCouponPool(db: DbOrTx, tenantId: string, ref: string) {
   const name = ref.trim().replace(/^the\s+/i, "").replace(/\s+pool$/i, "");
   const pool = await db.couponPool.findFirst({
-    where: { tenantId, OR: [{ name: { equals: name, mode: "insensitive" } }, ...(isUuid(ref) ? [{ id: ref }] : [])] },
+    where: { tenantId, OR: [{ name: { equals: literal(name), mode: "insensitive" } }, ...(isUuid(ref) ? [{ id: ref }] : [])] },
   });
   if (pool) return pool;
   const known = await db.couponPool.findMany({ where: { tenantId }, select: { name: true }, orderBy: { name: "asc" } });

@@ -5,6 +5,7 @@ import { isUuid } from "@/lib/ids";
 import type { Prisma } from "@/lib/generated/prisma/client";
 import { maskEmail, maskPhone } from "@/lib/governance/pii";
 import { OperationError } from "@/lib/operations/errors";
+import { literal } from "@/lib/db/like";
 
 export type MemberSummary = {
   id: string;
@@ -55,18 +56,18 @@ export async function searchMembers(
   const q = input.query?.trim();
   const text: Prisma.MemberWhereInput[] = q
     ? [
-        { name: { contains: q, mode: "insensitive" } },
-        { externalId: { equals: q, mode: "insensitive" } },
+        { name: { contains: literal(q), mode: "insensitive" } },
+        { externalId: { equals: literal(q), mode: "insensitive" } },
         // Searching by contact details would reveal them, so it needs the PII scope too.
-        ...(showPii ? [{ email: { equals: q, mode: "insensitive" as const } }, { phone: { contains: q } }] : []),
+        ...(showPii ? [{ email: { equals: literal(q), mode: "insensitive" as const } }, { phone: { contains: literal(q) } }] : []),
         ...(isUuid(q) ? [{ id: q }] : []),
       ]
     : [];
   const where: Prisma.MemberWhereInput = {
     tenantId,
     ...(text.length ? { OR: text } : {}),
-    ...(input.tier ? { tier: { name: { equals: input.tier, mode: "insensitive" } } } : {}),
-    ...(input.store ? { homeStore: { OR: [{ code: { equals: input.store, mode: "insensitive" } }, { name: { equals: input.store, mode: "insensitive" } }] } } : {}),
+    ...(input.tier ? { tier: { name: { equals: literal(input.tier), mode: "insensitive" } } } : {}),
+    ...(input.store ? { homeStore: { OR: [{ code: { equals: literal(input.store), mode: "insensitive" } }, { name: { equals: literal(input.store), mode: "insensitive" } }] } } : {}),
     ...(input.status ? { status: input.status } : {}),
     ...(input.cursor ? { id: { gt: input.cursor } } : {}),
   };

@@ -8,6 +8,7 @@ import { applyFactsToRollups } from "@/lib/semantic/rollups";
 import { OperationError } from "@/lib/operations/errors";
 import { defineWriteOperation } from "@/lib/operations/operation";
 import { findMember, memberLabel } from "./lookups";
+import { literal } from "@/lib/db/like";
 
 export const MAX_TOP_UP = 10_000;
 // No 0/O or 1/I/L: codes are read aloud and typed by hand.
@@ -95,7 +96,7 @@ export const createCouponPoolOperation = defineWriteOperation({
 async function assertNewPool(tx: Tx, tenantId: string, input: { name: string; discountType: string; discountValue: number; validFrom?: string; validTo?: string }) {
   if (input.discountType === "percent" && input.discountValue > 100) throw new OperationError("invalid_arguments", "A percent discount must be 1–100.");
   if (input.validFrom && input.validTo && input.validTo < input.validFrom) throw new OperationError("invalid_arguments", "validTo is before validFrom.");
-  if (await tx.couponPool.findFirst({ where: { tenantId, name: { equals: input.name, mode: "insensitive" } } })) {
+  if (await tx.couponPool.findFirst({ where: { tenantId, name: { equals: literal(input.name), mode: "insensitive" } } })) {
     throw new OperationError("conflict", `A coupon pool named "${input.name}" already exists; use top_up_coupon_pool to add codes.`);
   }
 }

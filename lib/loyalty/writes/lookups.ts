@@ -3,6 +3,7 @@ import type { Tx } from "@/lib/db/transaction";
 import type { Member } from "@/lib/generated/prisma/client";
 import { isUuid } from "@/lib/ids";
 import { OperationError } from "@/lib/operations/errors";
+import { literal } from "@/lib/db/like";
 
 export function memberLabel(member: Pick<Member, "name" | "externalId">): string {
   return `${member.name} (${member.externalId})`;
@@ -21,7 +22,7 @@ export async function findMember(tx: Tx, tenantId: string, ref: string, options:
 }
 
 export async function findTier(tx: Tx, tenantId: string, name: string) {
-  const tier = await tx.tier.findFirst({ where: { tenantId, name: { equals: name.trim(), mode: "insensitive" } } });
+  const tier = await tx.tier.findFirst({ where: { tenantId, name: { equals: literal(name.trim()), mode: "insensitive" } } });
   if (tier) return tier;
   const tiers = await tx.tier.findMany({ where: { tenantId }, orderBy: { rank: "asc" }, select: { name: true } });
   throw new OperationError("not_found", `No tier "${name}". Tiers: ${tiers.map((t) => t.name).join(", ")}.`, { suggestions: tiers.map((t) => t.name) });
@@ -33,8 +34,8 @@ export async function findStore(tx: Tx, tenantId: string, ref: string) {
     where: {
       tenantId,
       OR: [
-        { code: { equals: trimmed, mode: "insensitive" } },
-        { name: { equals: trimmed, mode: "insensitive" } },
+        { code: { equals: literal(trimmed), mode: "insensitive" } },
+        { name: { equals: literal(trimmed), mode: "insensitive" } },
         ...(isUuid(ref) ? [{ id: ref }] : []),
       ],
     },
