@@ -3,8 +3,9 @@ import type { NextConfig } from "next";
 // Content Security Policy. Next.js's App Router inlines small bootstrap scripts, so scripts need
 // 'unsafe-inline' without a per-request nonce (a nonce would need a proxy/middleware); everything
 // else is same-origin only, and no page may be framed. Development adds 'unsafe-eval' for React's
-// dev tooling.
-const isDev = process.env.NODE_ENV !== "production";
+// dev tooling. Only `next dev` (NODE_ENV=development) relaxes it: a build made under any other
+// NODE_ENV (the test harness builds under "test", an operator's "staging") keeps the strict policy.
+const isDev = process.env.NODE_ENV === "development";
 const contentSecurityPolicy = [
   "default-src 'self'",
   `script-src 'self' 'unsafe-inline'${isDev ? " 'unsafe-eval'" : ""}`,

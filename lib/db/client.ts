@@ -63,7 +63,11 @@ export async function connect(target: DatabaseTarget = databaseTarget()): Promis
   };
 }
 
-const driverPools = new WeakMap<Db, pg.Pool>();
+// On globalThis like the handle itself (getDatabase): Next.js loads this module more than once (the
+// instrumentation hook that opens the database, and each server bundle), and a per-module map left
+// the console's server actions without the pool of the handle they share ("Verify integrity" failed).
+const globalForPools = globalThis as unknown as { socodeDriverPools?: WeakMap<Db, pg.Pool> };
+const driverPools = (globalForPools.socodeDriverPools ??= new WeakMap<Db, pg.Pool>());
 
 /**
  * The `pg` pool under a client from `connect()`, for bulk statements whose parameters are large
