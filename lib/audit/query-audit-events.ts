@@ -184,9 +184,12 @@ export async function queryAuditEvents(
   };
 }
 
+const MAX_EVENT_ID = 2n ** 63n - 1n;
+
 /** One event of the tenant, or null (another tenant's event is as good as missing). */
 export async function getAuditEvent(db: DbOrTx, tenantId: string, eventId: string): Promise<AuditEventRow | null> {
-  if (!/^\d{1,19}$/.test(eventId)) return null;
+  // Ids are bigint: anything that is not a number in range is as good as missing (not a 500).
+  if (!/^\d{1,19}$/.test(eventId) || BigInt(eventId) > MAX_EVENT_ID) return null;
   const event = await db.auditEvent.findFirst({ where: { id: BigInt(eventId), tenantId } });
   return event ? toAuditEventRow(event) : null;
 }
