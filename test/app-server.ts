@@ -5,7 +5,14 @@ import net from "node:net";
 import path from "node:path";
 import type { TestDatabase } from "./database";
 
-export type RunningApp = { baseUrl: string; mcpUrl: string; stop: () => Promise<void>; logs: () => string };
+export type RunningApp = {
+  baseUrl: string;
+  mcpUrl: string;
+  /** Process id of `next start` (benchmarks sample its memory). */
+  pid?: number;
+  stop: () => Promise<void>;
+  logs: () => string;
+};
 
 async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -59,6 +66,7 @@ export async function startApp(database: TestDatabase, extraEnv: Record<string, 
   return {
     baseUrl,
     mcpUrl: `${baseUrl}/api/mcp`,
+    pid: child.pid,
     logs: () => output,
     stop: async () => {
       if (child.exitCode !== null) return;

@@ -71,6 +71,30 @@ export function formatIssues(error: z.ZodError): string {
     .join("; ");
 }
 
+/**
+ * What schemas cannot see: text PostgreSQL cannot store or that is not Unicode (a NUL character, an
+ * unpaired surrogate), and "__proto__" keys, which parsing drops silently (a filter would vanish).
+ * Walks the arguments without recursion, so deeply nested JSON cannot exhaust the stack.
+ */
+export function unsafeArgument(args: unknown): string | null {
+  const badText = (s: string) => s.includes("\u0000") || !s.isWellFormed();
+  const stack: { value: unknown; path: string }[] = [{ value: args, path: "" }];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const { value, path } = item;
+    if (typeof value === "string") {
+      if (badText(value)) return `${path || "arguments"}: text must not contain NUL characters or unpaired surrogates`;
+    } else if (value !== null && typeof value === "object") {
+      for (const [key, child] of Object.entries(value)) {
+        if (key === "__proto__" || badText(key)) {
+          return `${path || "arguments"}: field names must not be "__proto__" or contain NUL characters or unpaired surrogates`;
+        }
+        stack.push({ value: child, path: path ? `${path}.${key}` : key });
+      }
+    }
+  }
+  return null;
+}
+
 function toOperationError(err: unknown): OperationError {
   if (err instanceof OperationError) return err;
   if (err instanceof GroundingError) {
@@ -116,6 +140,12 @@ export async function invokeOperation(ctx: InvocationContext, name: string, rawA
       `This key lacks the scope ${needed}, which ${operation.name} needs. Ask an admin of this tenant to issue a key with ${needed}.`,
       { requiredScope: needed },
     );
+    await finish("denied", error);
+    return { ok: false, error };
+  }
+  const unsafe = unsafeArgument(rawArgs);
+  if (unsafe) {
+    const error = new OperationError("invalid_arguments", `Invalid arguments for ${operation.name}: ${unsafe}.`);
     await finish("denied", error);
     return { ok: false, error };
   }

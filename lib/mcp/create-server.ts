@@ -65,7 +65,11 @@ export function toolDefinition(op: Operation): Tool {
   return tool;
 }
 
-export function createMcpServer(ctx: InvocationContext): Server {
+/**
+ * `rawToolArguments`: the tool arguments exactly as sent (this request's one message). The SDK's
+ * parsing drops a top-level "__proto__" from them; the guard must see and refuse what was sent.
+ */
+export function createMcpServer(ctx: InvocationContext, rawToolArguments?: unknown): Server {
   const mayReadMetrics = hasScope(ctx.credential.scopes, "metrics:read");
   const server = new Server(SERVER_INFO, {
     capabilities: { tools: {}, ...(mayReadMetrics ? { resources: {}, prompts: {} } : {}) },
@@ -77,7 +81,15 @@ export function createMcpServer(ctx: InvocationContext): Server {
   }));
 
   server.setRequestHandler(CallToolRequestSchema, async (request): Promise<CallToolResult> => {
-    const result = await invokeOperation(ctx, request.params.name, request.params.arguments ?? {});
+    let result: Awaited<ReturnType<typeof invokeOperation>>;
+    try {
+      result = await invokeOperation(ctx, request.params.name, rawToolArguments ?? request.params.arguments ?? {});
+    } catch (err) {
+      // E.g. the audit event could not be written (fail closed). The SDK would send err.message to
+      // the client; details stay in the server log.
+      console.error(`[socode] tools/call ${request.params.name.slice(0, 100)} failed (request ${ctx.requestId}):`, err);
+      throw new McpError(ErrorCode.InternalError, `Internal error (request ${ctx.requestId}). The request was not completed.`);
+    }
     if (result.ok) {
       return {
         content: [{ type: "text", text: result.text }],

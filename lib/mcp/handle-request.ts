@@ -5,10 +5,11 @@
 // event cannot be written fails closed.
 import crypto from "node:crypto";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import { isJSONRPCRequest, type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
+import { ClientRequestSchema, isJSONRPCRequest, type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
 import { audit, type AuditEventInput } from "@/lib/audit/record-audit-event";
 import type { Db } from "@/lib/db/client";
 import { getReadyDb } from "@/lib/db/ready";
+import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 import { env } from "@/lib/env";
 import { findOperation, mayUse, requiredScopes } from "@/lib/governance/guard";
 import { rateLimiter } from "@/lib/governance/rate-limit";
@@ -22,6 +23,8 @@ import { createMcpServer } from "./create-server";
 export const SUPPORTED_PROTOCOL_VERSIONS = ["2025-11-25", "2025-06-18", "2025-03-26"] as const;
 export const MAX_BODY_BYTES = 1024 * 1024;
 export const REQUEST_TIMEOUT_MS = 30_000;
+/** Methods the SDK validates the params of; it answers malformed params with -32603 and a schema dump. */
+const CLIENT_METHODS: ReadonlySet<string> = new Set(ClientRequestSchema.options.map((o) => o.shape.method.value));
 const KEY_PARAMS = /^(key|api[_-]?key|token|access[_-]?token|auth|authorization|bearer)$/i;
 
 type JsonRpcErrorCode = -32700 | -32600 | -32601 | -32602 | -32603 | -32000 | -32001;
@@ -41,13 +44,19 @@ function allowedOrigins(request: Request): Set<string> {
   return origins;
 }
 
-async function readBody(request: Request): Promise<{ ok: true; text: string } | { ok: false; response: Response }> {
-  const body = await readBodyCapped(request, MAX_BODY_BYTES);
-  if (!body.ok) return { ok: false, response: jsonRpcError(413, -32600, `Request body exceeds ${MAX_BODY_BYTES} bytes.`) };
+async function readBody(request: Request): Promise<{ ok: true; text: string } | { ok: false; response: Response; errorCode: string }> {
+  let body: Awaited<ReturnType<typeof readBodyCapped>>;
+  try {
+    body = await readBodyCapped(request, MAX_BODY_BYTES);
+  } catch {
+    // The client closed the connection mid-body: its mistake, not a server (or database) failure.
+    return { ok: false, response: jsonRpcError(400, -32700, "The request body ended before it was complete."), errorCode: "body_incomplete" };
+  }
+  if (!body.ok) return { ok: false, response: jsonRpcError(413, -32600, `Request body exceeds ${MAX_BODY_BYTES} bytes.`), errorCode: "body_too_large" };
   try {
     return { ok: true, text: new TextDecoder("utf-8", { fatal: true }).decode(body.bytes) };
   } catch {
-    return { ok: false, response: jsonRpcError(400, -32700, "Parse error: the body is not valid UTF-8.") };
+    return { ok: false, response: jsonRpcError(400, -32700, "Parse error: the body is not valid UTF-8."), errorCode: "parse_error" };
   }
 }
 
@@ -132,7 +141,7 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
     }
     const body = await readBody(request);
     if (!body.ok) {
-      await record({ ...actor, action: "mcp.request", outcome: "denied", errorCode: body.response.status === 413 ? "body_too_large" : "parse_error" });
+      await record({ ...actor, action: "mcp.request", outcome: "denied", errorCode: body.errorCode });
       return body.response;
     }
     let parsed: unknown;
@@ -162,6 +171,16 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
       ? { name: typeof clientInfo.name === "string" ? clientInfo.name.slice(0, 100) : undefined, version: typeof clientInfo.version === "string" ? clientInfo.version.slice(0, 50) : undefined }
       : undefined;
 
+    // Malformed params of a known method (tools/call without a name, arguments that are not an
+    // object) are the client's mistake: -32602, not the SDK's "internal error".
+    if (isJSONRPCRequest(rpc) && CLIENT_METHODS.has(rpc.method) && !ClientRequestSchema.safeParse(rpc).success) {
+      await record({ ...actor, action: method, outcome: "denied", errorCode: "invalid_params", clientName: client?.name ?? userAgent });
+      return new Response(JSON.stringify({ jsonrpc: "2.0", id: rpc.id, error: { code: -32602, message: `Invalid params for ${rpc.method}; see the MCP specification.` } }), {
+        status: 200,
+        headers: { "Content-Type": "application/json", "Cache-Control": "no-store" },
+      });
+    }
+
     // OAuth clients learn about a missing scope from HTTP (403 insufficient_scope) so they can ask
     // the user for more; API keys keep the tool error an agent can read (the guard's missing_scope).
     if (credential.type === "oauth" && method === "tools/call" && isJSONRPCRequest(rpc) && typeof rpc.params?.name === "string") {
@@ -173,7 +192,8 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
       }
     }
 
-    const server = createMcpServer({ db, tenant, credential, requestId, now: new Date(), surface: "mcp", client });
+    const rawArguments = method === "tools/call" ? (parsed as { params?: { arguments?: unknown } }).params?.arguments : undefined;
+    const server = createMcpServer({ db, tenant, credential, requestId, now: new Date(), surface: "mcp", client }, rawArguments);
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     await server.connect(transport);
     let timer: NodeJS.Timeout | undefined;
@@ -203,6 +223,11 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
     }
   } catch (err) {
     // Includes a failure to write the audit event: fail closed.
+    if (isDatabaseUnavailable(err)) {
+      // Down or restarting: not a bug, and the pool reconnects by itself. Tell the client to retry.
+      console.error(`[socode] /api/mcp request ${requestId}: database unavailable (${err instanceof Error ? err.message.trim().split("\n").pop() : String(err)})`);
+      return jsonRpcError(503, -32603, "The service's database is unavailable; try again shortly.", { "Retry-After": "5" });
+    }
     console.error(`[socode] /api/mcp request ${requestId} failed`, err);
     return jsonRpcError(500, -32603, `Internal error (request ${requestId}). The request was not completed.`);
   }
