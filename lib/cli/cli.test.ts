@@ -128,4 +128,11 @@ describe(`socode CLI on ${testRuntime()}`, () => {
       resetEnvCache();
     }
   });
+
+  it("runs the daily active-member refresh for one tenant and audits it", async () => {
+    const { code, json } = await runJson<{ tenants: { slug: string; filled: number; pruned: number }[] }>("rollups:refresh", "--tenant", "acme");
+    expect(code).toBe(0);
+    expect(json.tenants).toEqual([expect.objectContaining({ slug: "acme", pruned: 0 })]);
+    expect(await database.db.auditEvent.count({ where: { action: "rollups.refresh", target: "tenant:acme" } })).toBe(1);
+  });
 });

@@ -5,7 +5,7 @@ import { dbDrift, dbMigrate, dbMigrationCreate } from "./db";
 import { demoSeed } from "./demo-seed";
 import { keyCreate, keyList, keyRevoke } from "./key";
 import { oauthPurge } from "./oauth";
-import { rollupsRebuild } from "./rollups-rebuild";
+import { rollupsRebuild, rollupsRefresh } from "./rollups-rebuild";
 import { dev, start } from "./serve";
 import { tenantCreate } from "./tenant";
 import { userCreate } from "./user";
@@ -28,5 +28,6 @@ export const COMMANDS: Command[] = [
   auditVerify,
   oauthPurge,
   rollupsRebuild,
+  rollupsRefresh,
   demoSeed,
 ] as Command[];

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { getTenantBySlug, TenantSlugSchema } from "@/lib/governance/tenants";
+import { refreshActiveRanges } from "@/lib/semantic/active-ranges";
 import { rebuildRollups } from "@/lib/semantic/rollups";
 import { defineCommand } from "../command";
 import { recordCliEvent } from "../cli-audit";
@@ -31,6 +32,33 @@ export const rollupsRebuild = defineCommand({
     return {
       data: { tenants: results },
       text: results.length ? `Rebuilt rollups:\n${lines.join("\n")}` : "No tenants; nothing to rebuild.",
+    };
+  },
+});
+
+export const rollupsRefresh = defineCommand({
+  name: "rollups:refresh",
+  summary: "Daily job: precompute today's active-member windows and drop cached ranges older than a week",
+  flags: {
+    tenant: { type: "string", description: "Only this tenant (default: every tenant)", placeholder: "slug" },
+  },
+  schema: z.object({ tenant: TenantSlugSchema.optional() }),
+  examples: ["npx socode rollups:refresh", "5 0 * * * cd /srv/socode && npx socode rollups:refresh --json   # crontab, after midnight"],
+  run: async (ctx, input) => {
+    const db = await ctx.db();
+    const tenants = input.tenant ? [await getTenantBySlug(db, input.tenant)] : await db.tenant.findMany({ orderBy: { slug: "asc" } });
+    const results = [];
+    for (const tenant of tenants) {
+      ctx.progress(`Refreshing active-member ranges for ${tenant.slug}…`);
+      const r = await refreshActiveRanges(db, tenant);
+      await recordCliEvent(db, { tenantId: tenant.id, action: "rollups.refresh", target: `tenant:${tenant.slug}`, arguments: { filled: r.filled, pruned: r.pruned }, outcome: "ok" });
+      results.push({ slug: tenant.slug, ...r });
+    }
+    return {
+      data: { tenants: results },
+      text: results.length
+        ? results.map((r) => `${r.slug}: ${r.filled} range sets computed, ${r.pruned} pruned, in ${r.ms} ms`).join("\n")
+        : "No tenants; nothing to refresh.",
     };
   },
 });
