@@ -1,0 +1,192 @@
+// Mixed MCP load against the built app on PostgreSQL: metric queries with various windows and
+// breakdowns, change explanations, discovery, member and coupon reads, write requests, and a few
+// deliberate refusals (counted separately), for a fixed time at a fixed concurrency. Checks that
+// nothing failed, that every request left exactly one audit event (per key), that every write
+// request has its audit event, and that every audit chain verifies. Samples the app's peak RSS.
+//
+//   npm run build
+//   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/socode_load npx tsx bench/load/mixed-load.ts [--seconds 60] [--connections 64] [--scale small|medium] [--pool N]
+//
+// The database named by DATABASE_URL is dropped and recreated (it must not be one you care about).
+// Exits 1 when an invariant fails; prints a JSON summary.
+import { parseArgs } from "node:util";
+import { issueApiKey } from "@/lib/auth/api-keys";
+import { seedDemo } from "@/lib/demo/seed-demo";
+import {
+  finish,
+  freshDatabase,
+  loadAverage,
+  machineInfo,
+  mcpAuditCountByKey,
+  MemorySampler,
+  rpc,
+  runLoad,
+  startApps,
+  toolCall,
+  transportStats,
+  verifyAllChains,
+  waitForAuditQuiet,
+  writeRequestConsistency,
+  type PlannedCall,
+} from "./common";
+
+const { values } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "60" },
+    connections: { type: "string", default: "64" },
+    scale: { type: "string", default: "small" },
+    "rss-limit-mb": { type: "string", default: "600" },
+    // The app's connections to PostgreSQL (SOCODE_DB_POOL_SIZE; the app's default is 10).
+    pool: { type: "string" },
+  },
+});
+const seconds = Number(values.seconds);
+const connections = Number(values.connections);
+const scale = values.scale as "small" | "medium";
+const rssLimitMb = Number(values["rss-limit-mb"]);
+const url = process.env.DATABASE_URL ?? "";
+
+const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T;
+
+/** Metrics and the breakdowns the semantic layer certifies for them. */
+const GROUPABLE: readonly (readonly [string, readonly (string | string[])[]])[] = [
+  ["orders", ["store", "region", "tier", "channel", ["region", "channel"], "day", "week"]],
+  ["aov", ["store", "region", "tier", "channel", "week"]],
+  ["points_awarded", ["day", "week", "month"]],
+  ["coupons_issued", ["coupon_pool", "day", "week"]],
+  ["new_members", ["store", "region", "tier", "day"]],
+];
+
+async function main() {
+  const machineBefore = machineInfo();
+  const database = await freshDatabase(url);
+  const { db } = database;
+  process.stderr.write(`seeding demo tenants (${scale})…\n`);
+  const seedStarted = performance.now();
+  await seedDemo(db, { scale });
+  const seedSeconds = Math.round((performance.now() - seedStarted) / 1000);
+  const demo = await db.tenant.findUniqueOrThrow({ where: { slug: "demo" } });
+  const demoB = await db.tenant.findUniqueOrThrow({ where: { slug: "demo-b" } });
+  // demo: an analyst key that may also request points and coupon writes; demo-b: a read-only analyst key.
+  const writer = await issueApiKey(db, { tenantId: demo.id, name: "load demo", preset: "analyst", grantedScopes: ["points:write", "coupons:write"] });
+  const readerB = await issueApiKey(db, { tenantId: demoB.id, name: "load demo-b", preset: "analyst" });
+  const membersA = (await db.member.findMany({ where: { tenantId: demo.id, status: "active" }, select: { externalId: true }, take: 400 })).map((m) => m.externalId);
+  const membersB = (await db.member.findMany({ where: { tenantId: demoB.id }, select: { externalId: true }, take: 400 })).map((m) => m.externalId);
+  const poolsA = (await db.couponPool.findMany({ where: { tenantId: demo.id }, select: { name: true } })).map((p) => p.name);
+  const poolsB = (await db.couponPool.findMany({ where: { tenantId: demoB.id }, select: { name: true } })).map((p) => p.name);
+
+  const [app] = await startApps(database, { SOCODE_RATE_LIMIT_PER_MINUTE: "100000", ...(values.pool ? { SOCODE_DB_POOL_SIZE: values.pool } : {}) });
+  if (!app) throw new Error("no app");
+  if (!app.pid) throw new Error("startApp gave no pid");
+  const memory = new MemorySampler(() => [app.pid ?? 0]);
+  memory.start(250);
+  try {
+    // The call mix: [weight, kind, arguments builder, expected tool error].
+    type Mix = { weight: number; kind: string; tenant: "demo" | "demo-b"; build: () => unknown; expect?: string };
+    const mix: Mix[] = [
+      { weight: 12, kind: "query_metric gmv last_week by store", tenant: "demo", build: () => toolCall("query_metric", { metric: "gmv", window: "last_week", groupBy: "store" }) },
+      { weight: 6, kind: "query_metric redemption_rate last_14_days by coupon_pool", tenant: "demo", build: () => toolCall("query_metric", { metric: "redemption_rate", window: "last_14_days", groupBy: "coupon_pool" }) },
+      { weight: 4, kind: "query_metric active_members last_30_days vs previous by tier", tenant: "demo", build: () => toolCall("query_metric", { metric: "active_members", window: "last_30_days", compareTo: "previous_period", groupBy: "tier" }) },
+      { weight: 6, kind: "query_metric orders/aov/points windows × groupBys", tenant: "demo", build: () => {
+          const [metric, groupBys] = pick(GROUPABLE);
+          const window = pick(["yesterday", "last_7_days", "last_28_days", "this_month", "last_month", "last_quarter"]);
+          return toolCall("query_metric", { metric, window, groupBy: pick(groupBys) });
+        } },
+      { weight: 6, kind: "query_metric demo-b", tenant: "demo-b", build: () => {
+          const [metric, groupBy] = pick([["gmv", "store"], ["orders", "tier"], ["redemptions", "coupon_pool"], ["aov", "channel"]] as const);
+          return toolCall("query_metric", { metric, window: pick(["last_week", "last_14_days", "last_month"]), groupBy });
+        } },
+      { weight: 8, kind: "explain_change redemptions last_week vs prior_week", tenant: "demo", build: () =>
+          toolCall("explain_change", { metric: "redemptions", window: "last_week", compareTo: "prior_week", dimensions: pick(["coupon_pool", "store", ["tier", "region"]]) }) },
+      { weight: 5, kind: "list_metrics", tenant: "demo", build: () => toolCall("list_metrics", {}) },
+      { weight: 5, kind: "describe_metric", tenant: "demo", build: () => toolCall("describe_metric", { metric: pick(["gmv", "redemption_rate", "active_members", "aov"]) }) },
+      { weight: 3, kind: "tools/list", tenant: "demo", build: () => rpc("tools/list") },
+      { weight: 8, kind: "search_members", tenant: "demo", build: () => toolCall("search_members", { query: pick(["an", "ma", "jo", "li", "er", "M0"]), limit: 20 }) },
+      { weight: 8, kind: "get_member", tenant: "demo", build: () => toolCall("get_member", { member: pick(membersA) }) },
+      { weight: 3, kind: "get_member demo-b", tenant: "demo-b", build: () => toolCall("get_member", { member: pick(membersB) }) },
+      { weight: 4, kind: "get_coupon_pool", tenant: "demo", build: () => toolCall("get_coupon_pool", { pool: pick(poolsA) }) },
+      { weight: 2, kind: "get_coupon_pool demo-b", tenant: "demo-b", build: () => toolCall("get_coupon_pool", { pool: pick(poolsB) }) },
+      { weight: 4, kind: "write award_points (pending request)", tenant: "demo", build: () =>
+          toolCall("award_points", { member: pick(membersA), points: 1 + Math.floor(Math.random() * 500), reason: "load test goodwill" }) },
+      { weight: 2, kind: "write top_up_coupon_pool (pending request)", tenant: "demo", build: () => toolCall("top_up_coupon_pool", { pool: pick(poolsA), codes: 10 }) },
+      // Deliberate refusals, counted separately: ungrounded metric, a tool outside the key's scopes.
+      { weight: 2, kind: "deliberate not_grounded", tenant: "demo", build: () => toolCall("query_metric", { metric: "gmvv", window: "last_week" }), expect: "not_grounded" },
+      { weight: 1, kind: "deliberate missing_scope", tenant: "demo-b", build: () => toolCall("award_points", { member: pick(membersB), points: 5, reason: "not allowed" }), expect: "missing_scope" },
+    ];
+    const totalWeight = mix.reduce((a, m) => a + m.weight, 0);
+    const plan = (): PlannedCall => {
+      let r = Math.random() * totalWeight;
+      const m = mix.find((x) => (r -= x.weight) < 0) ?? mix[mix.length - 1];
+      if (!m) throw new Error("empty mix");
+      return { kind: m.kind, mcpUrl: app.mcpUrl, secret: m.tenant === "demo" ? writer.secret : readerB.secret, body: m.build(), expectToolError: m.expect };
+    };
+
+    process.stderr.write(`warm-up 5 s…\n`);
+    const warmUp = await runLoad({ concurrency: 8, seconds: 5, plan });
+    const loadBefore = loadAverage();
+    process.stderr.write(`load: ${seconds} s at concurrency ${connections}…\n`);
+    const loadAvgSamples: number[] = [];
+    const loadTimer = setInterval(() => loadAvgSamples.push(loadAverage()[0] ?? 0), 5000);
+    const load = await runLoad({ concurrency: connections, seconds, plan });
+    clearInterval(loadTimer);
+    const loadAfter = loadAverage();
+    const mem = memory.stop();
+
+    await waitForAuditQuiet(db);
+    const audited = await mcpAuditCountByKey(db, [writer.key.id, readerB.key.id]);
+    const sent = {
+      [writer.key.id]: (warmUp.sentBySecret[writer.secret] ?? 0) + (load.sentBySecret[writer.secret] ?? 0),
+      [readerB.key.id]: (warmUp.sentBySecret[readerB.secret] ?? 0) + (load.sentBySecret[readerB.secret] ?? 0),
+    };
+    const chains = await verifyAllChains(db);
+    const writes = await writeRequestConsistency(db);
+    const writeRequests = await db.writeRequest.count({ where: { requesterKeyId: writer.key.id } });
+    const writeKinds = ["write award_points (pending request)", "write top_up_coupon_pool (pending request)"];
+    const okWrites = [warmUp, load].reduce((n, r) => n + writeKinds.reduce((m, k) => m + (r.perKind[k]?.outcomes.ok ?? 0), 0), 0);
+
+    const unexpectedCount = [warmUp, load].reduce(
+      (n, r) => n + Object.entries(r.outcomes).filter(([k]) => k !== "ok" && !k.startsWith("expected_tool_error:")).reduce((a, [, c]) => a + c, 0),
+      0,
+    );
+    const deliberate = Object.fromEntries(Object.entries(load.outcomes).filter(([k]) => k.startsWith("expected_tool_error:")));
+    finish(
+      {
+        script: "bench/load/mixed-load.ts",
+        machine: machineBefore,
+        scale,
+        seedSeconds,
+        appDbPoolSize: values.pool ? Number(values.pool) : "default (10)",
+        load: {
+          seconds: load.seconds,
+          connections,
+          sent: load.sent,
+          requestsPerSecond: load.requestsPerSecond,
+          all: load.all,
+          outcomes: load.outcomes,
+          deliberate,
+          perKind: load.perKind,
+          unexpected: load.unexpected.slice(0, 10),
+          keepAliveRetries: transportStats.keepAliveRetries,
+        },
+        loadAverage: { before: loadBefore, during1m: loadAvgSamples, after: loadAfter },
+        appMemory: { ...mem, limitMB: rssLimitMb },
+        audit: { sentPerKey: sent, auditedPerKey: audited, writeRequestsCreated: writeRequests, writeRequestsAnsweredOk: okWrites, chains: chains.chains.map((c) => ({ chain: c.chain, ok: c.ok, checked: c.checked })), duplicateSeqs: chains.duplicateSeqs },
+        writeConsistency: writes.problems,
+      },
+      {
+        noUnexpectedErrors: unexpectedCount === 0,
+        auditRowsEqualRequestsPerKey: Object.keys(sent).every((k) => sent[k] === audited[k]),
+        everyAnsweredWriteStored: writeRequests === okWrites,
+        writeRequestsAudited: writes.ok,
+        auditChainsVerify: chains.ok,
+        peakRssWithinLimit: mem.peakTreeRssMB <= rssLimitMb,
+      },
+    );
+  } finally {
+    memory.stop();
+    await app.stop();
+    await database.close();
+  }
+}
+
+await main();
