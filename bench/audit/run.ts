@@ -8,12 +8,12 @@
 // unless --reuse is given and it already holds the page events from an earlier run.
 import os from "node:os";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { audit, auditContentDigest, auditLinkHash, GENESIS_HASH, type ContentFields } from "@/lib/audit/record-audit-event";
 import { AUDIT_PAGE_SIZE, queryAuditEvents, recentAuditFacets, type AuditFilter } from "@/lib/audit/query-audit-events";
 import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
 import { connect, driverPool } from "@/lib/db/client";
 import { applyMigrations } from "@/lib/db/migrate";
+import { freshDatabase } from "../load/common";
 
 const { values } = parseArgs({
   options: {
@@ -36,20 +36,9 @@ function percentile(sorted: number[], p: number): number {
 }
 const round = (n: number) => Math.round(n * 10) / 10;
 
-async function recreateDatabase(): Promise<void> {
-  const admin = new pg.Client({ connectionString: url.replace(/\/[^/]*$/, "/postgres") });
-  const name = new URL(url).pathname.slice(1);
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-}
-
-const handle = await (async () => {
-  if (!values.reuse) await recreateDatabase();
-  await applyMigrations(url);
-  return connect({ kind: "server", url });
-})();
+const handle = values.reuse
+  ? await applyMigrations(url).then(() => connect({ kind: "server", url }))
+  : await freshDatabase(url);
 const db = handle.db;
 const sql = driverPool(db);
 

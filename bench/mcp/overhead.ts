@@ -10,16 +10,13 @@ import http from "node:http";
 import os from "node:os";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import pg from "pg";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { issueApiKey } from "@/lib/auth/api-keys";
-import { connect } from "@/lib/db/client";
-import { applyMigrations } from "@/lib/db/migrate";
 import { seedDemo } from "@/lib/demo/seed-demo";
 import { startApp } from "@/test/app-server";
-import type { TestDatabase } from "@/test/database";
+import { freshDatabase } from "../load/common";
 
 const { values } = parseArgs({ options: { seconds: { type: "string", default: "20" }, connections: { type: "string", default: "16" } } });
 const seconds = Number(values.seconds);
@@ -76,21 +73,13 @@ async function load(label: string, target: string, headers: Record<string, strin
 }
 
 async function main() {
-  const admin = new pg.Client({ connectionString: url.replace(/\/[^/]*$/, "/postgres") });
-  const name = new URL(url).pathname.slice(1);
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-  await admin.query(`CREATE DATABASE "${name}"`);
-  await admin.end();
-  await applyMigrations(url);
-  const handle = await connect({ kind: "server", url: url });
+  const handle = await freshDatabase(url);
   process.stderr.write("seeding demo tenants (small)…\n");
   await seedDemo(handle.db, { scale: "small" });
   const tenant = await handle.db.tenant.findUniqueOrThrow({ where: { slug: "demo" } });
   const { secret } = await issueApiKey(handle.db, { tenantId: tenant.id, name: "bench", preset: "metrics:read" });
-  const database: TestDatabase = { ...handle, runtime: "postgres" };
   // A high rate limit: this measures overhead, not the limiter's refusals.
-  const app = await startApp(database, { SOCODE_RATE_LIMIT_PER_MINUTE: "100000" });
+  const app = await startApp(handle, { SOCODE_RATE_LIMIT_PER_MINUTE: "100000" });
   const baseline = await startBaseline();
   try {
     const query = { name: "query_metric", arguments: { metric: "gmv", window: "last_week", groupBy: "store" } };
