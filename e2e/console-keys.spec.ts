@@ -134,7 +134,7 @@ test("admin manages users: creates one with a role, who can then sign in", async
   await page.getByRole("dialog", { name: `Roles of ${USERS.admin}` }).getByRole("checkbox", { name: /admin/ }).uncheck();
   await page.getByRole("dialog", { name: `Roles of ${USERS.admin}` }).getByRole("checkbox", { name: /auditor/ }).check();
   await page.getByRole("button", { name: "Save roles" }).click();
-  await expect(page.getByText("You cannot remove your own admin role")).toBeVisible();
+  await expect(page.getByRole("alert").filter({ hasText: "You cannot remove your own admin role" })).toBeVisible();
 
   const other = await browser.newContext();
   const otherPage = await other.newPage();
