@@ -70,7 +70,9 @@ describe(`console session revocation on ${testRuntime()}`, () => {
   it("deactivation ends sessions for good: reactivating does not revive them", async () => {
     const cleo = await member("cleo@acme.test", ["auditor"]);
     const before = await signedIn(cleo.id);
-    const cache = new SessionVersionCache(0);
+    // This process's cache, as the jwt callback uses it: each change applies here at once.
+    const cache = sessionVersions();
+    expect(await cache.isCurrent(database.db, before)).toBe(true);
     await setUserActive(database.db, admin, { userId: cleo.id, active: false });
     expect(await cache.isCurrent(database.db, before)).toBe(false);
     await setUserActive(database.db, admin, { userId: cleo.id, active: true });

@@ -68,18 +68,19 @@ export async function currentSessionVersion(db: DbOrTx, userId: string): Promise
 
 /**
  * Ends every live console session of the user: call it inside the transaction that deactivates them,
- * removes a role, or signs them out everywhere, and call sessionsEnded() once that has committed.
+ * removes a role, or signs them out everywhere, and call sessionStateChanged() once that has committed.
  */
 export async function endUserSessions(tx: DbOrTx, userId: string): Promise<void> {
   await tx.user.update({ where: { id: userId }, data: { sessionVersion: { increment: 1 } } });
 }
 
 /**
- * After the commit: this instance stops trusting what it remembered, so the change applies here on
- * the next request (earlier, a concurrent request could re-read the old version). Other instances
- * re-read within the recheck bound.
+ * After the commit of anything that changes whether a user's sessions count (their version, or
+ * whether they are active): this instance stops trusting what it remembered, so the change applies
+ * here on the next request (earlier, a concurrent request could re-read the old state). Other
+ * instances re-read within the recheck bound.
  */
-export function sessionsEnded(userId: string): void {
+export function sessionStateChanged(userId: string): void {
   globalForSessions.socodeSessionVersions?.forget(userId);
 }
 
@@ -98,5 +99,5 @@ export async function signOutEverywhere(db: Db, user: { id: string; email: strin
       outcome: "ok",
     });
   });
-  sessionsEnded(user.id);
+  sessionStateChanged(user.id);
 }

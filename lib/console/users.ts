@@ -9,7 +9,7 @@ import type { ConsoleAccess } from "./access";
 import { recordConsoleEvent } from "./console-audit";
 import { ConsoleInputError } from "./keys";
 import { CONSOLE_ROLES, RoleSchema, type ConsoleRole } from "./roles";
-import { endUserSessions, sessionsEnded } from "./session-revocation";
+import { endUserSessions, sessionStateChanged } from "./session-revocation";
 
 export type MemberRow = {
   userId: string;
@@ -128,7 +128,7 @@ export async function setMemberRoles(
     });
     return { email: membership.user.email, roles, sessionsEnded: removed.length > 0 };
   });
-  if (result.sessionsEnded) sessionsEnded(form.userId);
+  if (result.sessionsEnded) sessionStateChanged(form.userId);
   return result;
 }
 
@@ -167,6 +167,7 @@ export async function setUserActive(db: Db, access: ConsoleAccess, input: z.inpu
     });
     return { email: user.email, active: form.active };
   });
-  if (!result.active) sessionsEnded(form.userId);
+  // Either way this instance re-reads: deactivated ends sessions, reactivated lets new ones count.
+  sessionStateChanged(form.userId);
   return result;
 }
