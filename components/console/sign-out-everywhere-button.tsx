@@ -22,7 +22,7 @@ export function SignOutEverywhereButton() {
           await signOut({ callbackUrl: "/sign-in" });
         })
       }
-      className="rounded-md px-2 py-1 text-sm text-slate-300 hover:bg-slate-800 hover:text-white disabled:opacity-60"
+      className="whitespace-nowrap rounded-md px-2 py-1 text-sm text-slate-300 hover:bg-slate-800 hover:text-white disabled:opacity-60"
     >
       {pending ? "Signing out…" : "Sign out everywhere"}
     </button>
