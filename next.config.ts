@@ -1,26 +1,15 @@
 import type { NextConfig } from "next";
 
-// Content Security Policy. Next.js's App Router inlines small bootstrap scripts, so scripts need
-// 'unsafe-inline' without a per-request nonce (a nonce would need a proxy/middleware); everything
-// else is same-origin only, and no page may be framed. Development adds 'unsafe-eval' for React's
-// dev tooling. Only `next dev` (NODE_ENV=development) relaxes it: a build made under any other
-// NODE_ENV (the test harness builds under "test", an operator's "staging") keeps the strict policy.
+import { contentSecurityPolicy } from "./lib/http/content-security-policy";
+
+// Content Security Policy: pages get theirs from proxy.ts, with a fresh nonce per response and no
+// 'unsafe-inline' for scripts. Here, the policy for what the proxy does not run on (API routes,
+// build assets): no inline script at all. Only `next dev` (NODE_ENV=development) relaxes it: a build
+// made under any other NODE_ENV (the test harness builds under "test", an operator's "staging")
+// keeps the strict policy.
 const isDev = process.env.NODE_ENV === "development";
-const contentSecurityPolicy = [
-  "default-src 'self'",
-  `script-src 'self' 'unsafe-inline'${isDev ? " 'unsafe-eval'" : ""}`,
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "font-src 'self' data:",
-  `connect-src 'self'${isDev ? " ws: wss:" : ""}`,
-  "object-src 'none'",
-  "base-uri 'self'",
-  "form-action 'self'",
-  "frame-ancestors 'none'",
-].join("; ");
 
 const securityHeaders = [
-  { key: "Content-Security-Policy", value: contentSecurityPolicy },
   { key: "Cross-Origin-Opener-Policy", value: "same-origin" },
   { key: "X-Content-Type-Options", value: "nosniff" },
   { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
@@ -41,7 +30,13 @@ const nextConfig: NextConfig = {
   poweredByHeader: false,
   typedRoutes: false,
   async headers() {
-    return [{ source: "/:path*", headers: securityHeaders }];
+    const staticPolicy = [{ key: "Content-Security-Policy", value: contentSecurityPolicy({ development: isDev }) }];
+    return [
+      { source: "/:path*", headers: securityHeaders },
+      // The same paths proxy.ts leaves out, so a response never carries two policies.
+      { source: "/api/:path*", headers: staticPolicy },
+      { source: "/_next/:path*", headers: staticPolicy },
+    ];
   },
 };
 

@@ -40,6 +40,8 @@ export default defineConfig({
       SOCODE_SEED_DEMO: "1",
       NEXTAUTH_SECRET: process.env.NEXTAUTH_SECRET ?? "e2e-only-secret-e2e-only-secret-e2e-only",
       SOCODE_PUBLIC_URL: `http://127.0.0.1:${PORT}`,
+      // A session revoked from another process (the CLI) ends within this bound (default 30 s).
+      SOCODE_SESSION_RECHECK_SECONDS: "2",
     },
   },
 });

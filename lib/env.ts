@@ -37,6 +37,11 @@ const EnvSchema = z.object({
   NEXTAUTH_URL: z.string().url().optional(),
   /** Console session lifetime in hours (sign in again afterwards). */
   SOCODE_SESSION_MAX_AGE_HOURS: z.coerce.number().int().min(1).max(24 * 30).default(8),
+  /**
+   * How long an instance may trust what it last read of a user's session version: a revoked console
+   * session ends within this many seconds on every instance (0 reads it on every request).
+   */
+  SOCODE_SESSION_RECHECK_SECONDS: z.coerce.number().int().min(0).max(60).default(30),
   /** Optional OIDC sign-in for the console: issuer URL (its /.well-known/openid-configuration is used). */
   SOCODE_OIDC_ISSUER: z.string().url().optional(),
   SOCODE_OIDC_CLIENT_ID: z.string().min(1).optional(),

@@ -1,4 +1,4 @@
-// Runs the real, built app (`next start`) on a free port against a test database, so integration
+// Runs the real, built app (bin/socode-server.mjs, what `npx socode start` runs) on a free port against a test database, so integration
 // tests speak HTTP to exactly what users run. Needs `npm run build` (test/global-setup.ts does it).
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
@@ -41,7 +41,8 @@ export async function startApp(database: TestDatabase, extraEnv: Record<string, 
     delete env.DATABASE_URL;
     env.SOCODE_DATA_DIR = database.target.dataDir;
   }
-  const child: ChildProcess = spawn(process.execPath, [path.resolve("node_modules/next/dist/bin/next"), "start", "--port", String(port), "--hostname", "127.0.0.1"], {
+  // The production server as `npx socode start` runs it: Next.js behind the method check.
+  const child: ChildProcess = spawn(process.execPath, [path.resolve("bin/socode-server.mjs"), "--port", String(port), "--hostname", "127.0.0.1"], {
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });

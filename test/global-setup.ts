@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 
-const SOURCES = ["app", "lib", "components", "instrumentation.ts", "next.config.ts", "package.json", "prisma/schema.prisma", "postcss.config.mjs"];
+const SOURCES = ["app", "lib", "components", "instrumentation.ts", "proxy.ts", "next.config.ts", "package.json", "prisma/schema.prisma", "postcss.config.mjs"];
 const SKIP = new Set(["node_modules", ".next", "generated"]);
 
 function newestMtime(entry: string): number {

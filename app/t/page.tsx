@@ -2,6 +2,7 @@ import Link from "next/link";
 import { redirect } from "next/navigation";
 import { requireSignedIn } from "@/lib/console/session";
 import { SignOutButton } from "@/components/console/sign-out-button";
+import { SignOutEverywhereButton } from "@/components/console/sign-out-everywhere-button";
 
 export const dynamic = "force-dynamic";
 
@@ -30,8 +31,9 @@ export default async function TenantChooserPage() {
           ))}
         </ul>
       )}
-      <div className="mt-6 inline-block rounded bg-slate-900">
+      <div className="mt-6 inline-flex rounded bg-slate-900">
         <SignOutButton />
+        <SignOutEverywhereButton />
       </div>
     </main>
   );

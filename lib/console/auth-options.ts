@@ -1,6 +1,8 @@
 // next-auth configuration: credentials (argon2id, throttled) and an optional OIDC provider from the
-// environment; stateless JWT sessions with a bounded lifetime. The session carries only the user id;
-// roles are read from the database on every request (./access.ts), so changes apply at once.
+// environment; stateless JWT sessions with a bounded lifetime. The session carries only the user id
+// and the session version it was issued under; roles are read from the database on every request
+// (./access.ts), so changes apply at once, and a session whose version was raised (sign out
+// everywhere, deactivation, a removed role) stops counting (./session-revocation.ts).
 // Built lazily: the session secret is required only when a request needs it, not at build time.
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
@@ -11,6 +13,7 @@ import { getReadyDb } from "@/lib/db/ready";
 import { env } from "@/lib/env";
 import { sessionSecret } from "@/lib/secrets";
 import { safeCallbackPath } from "./callback-url";
+import { currentSessionVersion, sessionVersions } from "./session-revocation";
 import { clientIp, signInWithPassword } from "./sign-in";
 
 const OidcProfileSchema = z.object({
@@ -22,6 +25,8 @@ const OidcProfileSchema = z.object({
 type OidcProfile = z.infer<typeof OidcProfileSchema>;
 
 const TokenUserSchema = z.object({ uid: z.string().uuid() });
+// Tokens issued before session versions existed carry none: they belong to version 0.
+const TokenStampSchema = TokenUserSchema.extend({ sv: z.number().int().min(0).default(0) });
 
 function oidcProvider(): OAuthConfig<OidcProfile> | null {
   const e = env();
@@ -50,6 +55,11 @@ export function oidcEnabled(): { name: string } | null {
 
 export function sessionMaxAgeSeconds(): number {
   return env().SOCODE_SESSION_MAX_AGE_HOURS * 3600;
+}
+
+function stripUser<T extends Record<string, unknown>>(token: T): T {
+  const { uid: _uid, sv: _sv, ...rest } = token;
+  return rest as T;
 }
 
 export function authOptions(): NextAuthOptions {
@@ -121,14 +131,24 @@ export function authOptions(): NextAuthOptions {
         return true;
       },
       async jwt({ token, user, account }) {
+        const db = await getReadyDb();
         if (user && account?.provider === "credentials") {
           token.uid = user.id;
         } else if (user && account?.provider === "oidc" && typeof user.email === "string") {
-          const db = await getReadyDb();
           const known = await db.user.findUnique({ where: { email: user.email.toLowerCase() }, select: { id: true } });
           if (known) token.uid = known.id;
         }
-        return token;
+        if (user) {
+          // A new session is stamped with the user's current version.
+          const version = typeof token.uid === "string" ? await currentSessionVersion(db, token.uid) : null;
+          if (version === null) return stripUser(token);
+          token.sv = version;
+          return token;
+        }
+        const stamp = TokenStampSchema.safeParse(token);
+        if (!stamp.success) return stripUser(token);
+        // A revoked session keeps its cookie but no longer names a user: the guard sends it to sign-in.
+        return (await sessionVersions().isCurrent(db, stamp.data)) ? token : stripUser(token);
       },
       async session({ session, token }) {
         const parsed = TokenUserSchema.safeParse(token);

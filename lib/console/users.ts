@@ -9,6 +9,7 @@ import type { ConsoleAccess } from "./access";
 import { recordConsoleEvent } from "./console-audit";
 import { ConsoleInputError } from "./keys";
 import { CONSOLE_ROLES, RoleSchema, type ConsoleRole } from "./roles";
+import { endUserSessions, sessionStateChanged } from "./session-revocation";
 
 export type MemberRow = {
   userId: string;
@@ -94,10 +95,14 @@ async function lockTenantMemberships(tx: Tx, tenantId: string): Promise<void> {
 
 export const SetRolesFormSchema = z.object({ userId: z.string().uuid("Choose a user."), roles: RolesSchema });
 
-export async function setMemberRoles(db: Db, access: ConsoleAccess, input: z.input<typeof SetRolesFormSchema> | Record<string, unknown>): Promise<{ email: string; roles: ConsoleRole[] }> {
+export async function setMemberRoles(
+  db: Db,
+  access: ConsoleAccess,
+  input: z.input<typeof SetRolesFormSchema> | Record<string, unknown>,
+): Promise<{ email: string; roles: ConsoleRole[]; sessionsEnded: boolean }> {
   const form = parse(SetRolesFormSchema, input);
   const roles = CONSOLE_ROLES.filter((r) => form.roles.includes(r));
-  return db.$transaction(async (tx) => {
+  const result = await db.$transaction(async (tx) => {
     await lockTenantMemberships(tx, access.tenant.id);
     const membership = await tx.membership.findUnique({
       where: { tenantId_userId: { tenantId: access.tenant.id, userId: form.userId } },
@@ -112,14 +117,19 @@ export async function setMemberRoles(db: Db, access: ConsoleAccess, input: z.inp
       throw new ConsoleInputError("last_admin", `${membership.user.email} is the last admin of ${access.tenant.slug}; make someone else an admin first.`);
     }
     await tx.membership.update({ where: { id: membership.id }, data: { roles } });
+    // A removed role ends the user's live sessions: they sign in again and see what they may do now.
+    const removed = membership.roles.filter((r) => !roles.includes(r));
+    if (removed.length) await endUserSessions(tx, form.userId);
     await recordConsoleEvent(tx, access, {
       action: "user.roles.update",
       target: `user:${form.userId}`,
-      arguments: { email: membership.user.email, from: membership.roles, to: roles },
+      arguments: { email: membership.user.email, from: membership.roles, to: roles, sessionsEnded: removed.length > 0 },
       outcome: "ok",
     });
-    return { email: membership.user.email, roles };
+    return { email: membership.user.email, roles, sessionsEnded: removed.length > 0 };
   });
+  if (result.sessionsEnded) sessionStateChanged(form.userId);
+  return result;
 }
 
 export const SetActiveFormSchema = z.object({ userId: z.string().uuid("Choose a user."), active: z.boolean() });
@@ -127,7 +137,7 @@ export const SetActiveFormSchema = z.object({ userId: z.string().uuid("Choose a 
 /** Deactivating blocks sign-in everywhere, so it is allowed only for users of this tenant alone. */
 export async function setUserActive(db: Db, access: ConsoleAccess, input: z.input<typeof SetActiveFormSchema> | Record<string, unknown>): Promise<{ email: string; active: boolean }> {
   const form = parse(SetActiveFormSchema, input);
-  return db.$transaction(async (tx) => {
+  const result = await db.$transaction(async (tx) => {
     await lockTenantMemberships(tx, access.tenant.id);
     const membership = await tx.membership.findUnique({
       where: { tenantId_userId: { tenantId: access.tenant.id, userId: form.userId } },
@@ -147,6 +157,8 @@ export async function setUserActive(db: Db, access: ConsoleAccess, input: z.inpu
     }
     if (user.active === form.active) return { email: user.email, active: user.active };
     await tx.user.update({ where: { id: user.id }, data: { active: form.active } });
+    // Deactivation ends live sessions for good: reactivating later does not bring them back.
+    if (!form.active) await endUserSessions(tx, user.id);
     await recordConsoleEvent(tx, access, {
       action: form.active ? "user.reactivate" : "user.deactivate",
       target: `user:${user.id}`,
@@ -155,4 +167,7 @@ export async function setUserActive(db: Db, access: ConsoleAccess, input: z.inpu
     });
     return { email: user.email, active: form.active };
   });
+  // Either way this instance re-reads: deactivated ends sessions, reactivated lets new ones count.
+  sessionStateChanged(form.userId);
+  return result;
 }

@@ -245,8 +245,13 @@ describe(`console role escalation and tenant crossing on ${testRuntime()}`, () =
 
     const approver2 = s[APPROVER2] as Session;
     expect(await act(s[ADMIN] ?? null, "setRolesAction", { tenant: "demo", userId: t.users[APPROVER2] ?? "", roles: ["auditor"] })).toMatchObject({ status: "done" });
-    expect(await act(approver2, "decideApprovalAction", { tenant: "demo", requestId: demoRequestId, decision: "approve" })).toMatchObject({ status: "error", code: "forbidden" });
-    expect((await get(approver2, "/api/console/demo/approvals")).status).toBe(403);
+    // A removed role ends the session outright (docs/security.md: revocable console sessions)...
+    expect(await act(approver2, "decideApprovalAction", { tenant: "demo", requestId: demoRequestId, decision: "approve" })).toMatchObject({ status: "error", code: "unauthenticated" });
+    expect((await get(approver2, "/api/console/demo/approvals")).status).toBe(401);
+    // ...and a new session holds only the roles that are left.
+    const again = await signIn(t.baseUrl, APPROVER2);
+    expect(await act(again, "decideApprovalAction", { tenant: "demo", requestId: demoRequestId, decision: "approve" })).toMatchObject({ status: "error", code: "forbidden" });
+    expect((await get(again, "/api/console/demo/approvals")).status).toBe(403);
     expect((await t.database.db.writeRequest.findUniqueOrThrow({ where: { id: demoRequestId } })).status).toBe("pending");
   });
 

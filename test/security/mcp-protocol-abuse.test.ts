@@ -199,16 +199,17 @@ describe(`/api/mcp under JSON-RPC and HTTP abuse, on ${testRuntime()}`, () => {
     expect(allowOrigin ?? null, "CORS opened").toBeNull();
   });
 
-  // Known limitation of Next.js, not of this app: a Web Request cannot carry TRACE or TRACK (undici
-  // throws), so `next start` answers its generic 500 before any route code runs (vercel/next.js has
-  // no hook for it; a proxy/middleware fails the same way). Nothing leaks and the server carries on;
-  // deployments should refuse these methods at the reverse proxy.
-  it.each(["TRACE", "TRACK"])("%s never reaches the app and leaks nothing (Next.js answers a generic error)", async (method) => {
+  // Next.js alone answers TRACE with a 500 (a Web Request cannot carry it, so it fails before any
+  // route code runs); the production server refuses it first with a 405 (lib/http/allowed-methods.mjs).
+  // Node's parser refuses TRACK itself.
+  it.each([
+    ["TRACE", 405],
+    ["TRACK", 400],
+  ])("%s never reaches the app and leaks nothing (%i)", async (method, status) => {
     const logStart = t.app.logs().length;
     const answer = await node({ method, headers: { "X-Probe": "<script>" } });
-    // Node's parser refuses TRACK itself (400); TRACE reaches Next.js.
-    expect([400, 405, 500]).toContain(answer.status);
-    expect(answer.text.length).toBeLessThan(100);
+    expect(answer.status).toBe(status);
+    expect(answer.text.length).toBeLessThan(120);
     expect(internalsIn(answer.text)).toEqual([]);
     expect(answer.text).not.toContain(key.secret);
     expect(answer.text).not.toContain("<script>");

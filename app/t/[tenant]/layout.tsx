@@ -1,6 +1,7 @@
 import type { ReactNode } from "react";
 import { NavLinks } from "@/components/console/nav-links";
 import { SignOutButton } from "@/components/console/sign-out-button";
+import { SignOutEverywhereButton } from "@/components/console/sign-out-everywhere-button";
 import { TenantSwitcher } from "@/components/console/tenant-switcher";
 import { sectionHref, sectionsFor } from "@/lib/console/navigation";
 import { SignInRedirect } from "@/components/console/sign-in-redirect";
@@ -40,8 +41,9 @@ export default async function TenantLayout({ children, params }: { children: Rea
             {access.user.email}
           </p>
           <p className="text-xs text-slate-400">{access.roles.join(", ")}</p>
-          <div className="mt-2 -ml-2">
+          <div className="mt-2 -ml-2 flex flex-wrap">
             <SignOutButton />
+            <SignOutEverywhereButton />
           </div>
         </div>
       </aside>
@@ -50,8 +52,9 @@ export default async function TenantLayout({ children, params }: { children: Rea
           <span className="truncate text-slate-600" data-testid="signed-in-as-mobile">
             {access.user.email} · {access.roles.join(", ")}
           </span>
-          <span className="rounded bg-slate-900">
+          <span className="flex rounded bg-slate-900">
             <SignOutButton />
+            <SignOutEverywhereButton />
           </span>
         </div>
         <main className="mx-auto max-w-7xl px-4 py-5 md:px-6">{children}</main>

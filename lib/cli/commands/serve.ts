@@ -55,8 +55,9 @@ async function serve(ctx: CliContext, mode: "dev" | "start", input: z.output<typ
   ctx.progress(banner.join("\n"));
 
   const require = createRequire(path.join(process.cwd(), "package.json"));
-  const nextBin = require.resolve("next/dist/bin/next");
-  const args = [nextBin, mode, "--port", String(port), ...(input.hostname ? ["--hostname", input.hostname] : [])];
+  // Production runs Next.js behind our method check (bin/socode-server.mjs); development runs `next dev`.
+  const entry = mode === "start" ? path.resolve("bin/socode-server.mjs") : require.resolve("next/dist/bin/next");
+  const args = [entry, ...(mode === "dev" ? ["dev"] : []), "--port", String(port), ...(input.hostname ? ["--hostname", input.hostname] : [])];
   const child = spawn(process.execPath, args, {
     stdio: "inherit",
     env: {

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { hashPassword, MIN_PASSWORD_LENGTH } from "@/lib/auth/passwords";
 import { TenantSlugSchema } from "@/lib/governance/tenants";
+import { endUserSessions } from "@/lib/console/session-revocation";
 import { Role } from "@/lib/generated/prisma/enums";
 import { CliError, defineCommand, tenantFlag } from "../command";
 import { recordCliEvent } from "../cli-audit";
@@ -47,6 +48,12 @@ export const userCreate = defineCommand({
       const user =
         existing ??
         (await tx.user.create({ data: { email: input.email, name: input.name ?? input.email.split("@")[0] ?? input.email, passwordHash } }));
+      const before = existing
+        ? await tx.membership.findUnique({ where: { tenantId_userId: { tenantId: tenant.id, userId: user.id } }, select: { roles: true } })
+        : null;
+      // As in the console: a removed role ends the user's live console sessions.
+      const removed = (before?.roles ?? []).filter((r) => !input.roles.includes(r));
+      if (removed.length) await endUserSessions(tx, user.id);
       const membership = await tx.membership.upsert({
         where: { tenantId_userId: { tenantId: tenant.id, userId: user.id } },
         create: { tenantId: tenant.id, userId: user.id, roles: input.roles },
@@ -56,7 +63,7 @@ export const userCreate = defineCommand({
         tenantId: tenant.id,
         action: existing ? "user.roles.update" : "user.create",
         target: `user:${user.email}`,
-        arguments: { email: user.email, roles: input.roles },
+        arguments: { email: user.email, roles: input.roles, ...(removed.length ? { sessionsEnded: true } : {}) },
         outcome: "ok",
       });
       return { user: { id: user.id, email: user.email, name: user.name }, tenant: tenant.slug, roles: membership.roles };

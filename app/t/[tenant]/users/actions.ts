@@ -35,7 +35,10 @@ export async function setRolesAction(_prev: UserActionState, form: FormData): Pr
     const access = await authorizeConsoleAction({ tenant: formString(form, "tenant"), need: "users.manage", action: "user.roles.update", label: "Changing roles" });
     const result = await setMemberRoles(await getReadyDb(), access, { userId: formString(form, "userId"), roles: formStrings(form, "roles") });
     revalidatePath(`/t/${access.tenant.slug}/users`);
-    return { status: "done", message: `${result.email} now has: ${result.roles.join(", ")}.` };
+    return {
+      status: "done",
+      message: `${result.email} now has: ${result.roles.join(", ")}.${result.sessionsEnded ? " A role was removed, so their open console sessions were ended." : ""}`,
+    };
   } catch (err) {
     return actionError(err);
   }
@@ -52,7 +55,7 @@ export async function setActiveAction(_prev: UserActionState, form: FormData): P
     });
     const result = await setUserActive(await getReadyDb(), access, { userId: formString(form, "userId"), active });
     revalidatePath(`/t/${access.tenant.slug}/users`);
-    return { status: "done", message: result.active ? `${result.email} can sign in again.` : `${result.email} is deactivated and can no longer sign in.` };
+    return { status: "done", message: result.active ? `${result.email} can sign in again.` : `${result.email} is deactivated: their open console sessions were ended and they can no longer sign in.` };
   } catch (err) {
     return actionError(err);
   }

@@ -114,6 +114,7 @@ export function MemberActions({ tenant, userId, email, roles, active, isSelf, ro
           <input type="hidden" name="userId" value={userId} />
           <RoleCheckboxes roles={roleOptions} checked={roles} />
           {isSelf ? <p className="text-xs text-slate-500">You cannot remove your own admin role; another admin can.</p> : null}
+          <p className="text-xs text-slate-500">Removing a role ends their open console sessions; they sign in again to continue.</p>
           {rolesState.status === "error" ? <Notice tone="error">{rolesState.message}</Notice> : null}
           <div className="flex justify-end gap-2">
             <button type="button" className={buttonStyles.secondary} onClick={() => setDialog("none")}>
