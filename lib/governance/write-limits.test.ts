@@ -6,6 +6,7 @@ import {
   limitHolderNoun,
   storedWriteLimits,
   writeLimitsColumn,
+  WriteLimitsInputSchema,
   WriteLimitsSchema,
   type WriteLimits,
 } from "./write-limits";
@@ -107,5 +108,28 @@ describe("write limit rules", () => {
       "pools Summer, Winter only",
     ]);
     expect(describeWriteLimits({})).toEqual([]);
+  });
+});
+
+describe("write limits as an admin types them", () => {
+  it("reads blank fields as no cap and comma-separated names as lists", () => {
+    expect(WriteLimitsInputSchema.parse({ maxPointsPerRequest: " 500 ", maxCodesPerRequest: "", maxWritesPerDay: "1,000", allowedTiers: "Bronze, Silver,", allowedPools: "" })).toEqual({
+      maxPointsPerRequest: 500,
+      maxWritesPerDay: 1000,
+      allowedTiers: ["Bronze", "Silver"],
+    });
+    expect(WriteLimitsInputSchema.parse({ allowedTiers: ["Gold", "Silver"] })).toEqual({ allowedTiers: ["Gold", "Silver"] });
+    expect(WriteLimitsInputSchema.parse({})).toEqual({});
+  });
+
+  it("names the field in its refusals", () => {
+    const messages = (input: Record<string, unknown>) => {
+      const r = WriteLimitsInputSchema.safeParse(input);
+      return r.success ? [] : r.error.issues.map((i) => i.message);
+    };
+    expect(messages({ maxPointsPerRequest: "lots" })).toEqual(["Points per award or redemption must be a whole number"]);
+    expect(messages({ maxCodesPerRequest: "0" })).toEqual(["Codes per top-up must be at least 1"]);
+    expect(messages({ maxWritesPerDay: "2.5" })).toEqual(["Write requests per day must be a whole number"]);
+    expect(messages({ maxPointsPerRequest: "2000000" })).toEqual(["Points per award or redemption must be at most 1,000,000"]);
   });
 });

@@ -28,6 +28,38 @@ export const WriteLimitsSchema = z
 
 export type WriteLimits = z.output<typeof WriteLimitsSchema>;
 
+/** Text fields (a console form, CLI flags) → a number; blank means "no cap". */
+const countField = (label: string, min: number, max: number) =>
+  z.preprocess(
+    (v) => (typeof v === "string" ? (v.trim() === "" ? undefined : Number(v.trim().replace(/[_,\s]/g, ""))) : v),
+    z
+      .number({ error: `${label} must be a whole number` })
+      .int(`${label} must be a whole number`)
+      .min(min, `${label} must be at least ${min}`)
+      .max(max, `${label} must be at most ${max.toLocaleString("en-US")}`)
+      .optional(),
+  );
+/** "Bronze, Silver" or repeated form values → a list; blank means "any". */
+const namesField = (label: string) =>
+  z.preprocess((v) => {
+    const list = (Array.isArray(v) ? v : typeof v === "string" ? v.split(",") : v === undefined ? [] : [v]).map((x) => String(x).trim()).filter(Boolean);
+    return list.length ? list : undefined;
+  }, z.array(z.string().max(60, `${label}: names have at most 60 characters`)).max(50, `${label}: at most 50 names`).optional());
+
+/**
+ * The limits as typed by an admin (console form fields, CLI flags, consent form), validated with
+ * messages that name the field; blank fields mean "no cap". Same result type as WriteLimitsSchema.
+ */
+export const WriteLimitsInputSchema = z
+  .object({
+    maxPointsPerRequest: countField("Points per award or redemption", 1, 1_000_000),
+    maxCodesPerRequest: countField("Codes per top-up", 1, 1_000_000),
+    maxWritesPerDay: countField("Write requests per day", 0, 100_000),
+    allowedTiers: namesField("Allowed tiers"),
+    allowedPools: namesField("Allowed pools"),
+  })
+  .pipe(WriteLimitsSchema);
+
 export const NO_WRITE_LIMITS: WriteLimits = Object.freeze({});
 
 export function hasWriteLimits(limits: WriteLimits | null | undefined): limits is WriteLimits {
