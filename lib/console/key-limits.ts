@@ -12,6 +12,10 @@ import { ConsoleInputError } from "./input-error";
 import { keyRowStatus, type KeyRow } from "./keys";
 import { hasWriteScope, planWriteLimits } from "./write-limits-plan";
 
+export async function tenantTierNames(db: Db, tenantId: string): Promise<string[]> {
+  return (await db.tier.findMany({ where: { tenantId }, orderBy: { rank: "asc" }, select: { name: true } })).map((t) => t.name);
+}
+
 export type KeyLimitsView = {
   key: KeyRow & { oauthClient: string | null };
   limits: WriteLimits;
@@ -41,7 +45,7 @@ export async function keyLimitsView(db: Db, access: Pick<ConsoleAccess, "tenant"
       take: 10,
       select: { occurredAt: true, action: true },
     }),
-    db.tier.findMany({ where: { tenantId: access.tenant.id }, orderBy: { rank: "asc" }, select: { name: true } }),
+    tenantTierNames(db, access.tenant.id),
   ]);
   // Refusals at execution are recorded with the approver as actor; they are the key's failed requests.
   const executionRefusals = await db.writeRequest.findMany({
@@ -70,13 +74,14 @@ export async function keyLimitsView(db: Db, access: Pick<ConsoleAccess, "tenant"
       revokedAt: key.revokedAt,
       replacedById: key.replacedById,
       status: keyRowStatus(key, now),
+      writeLimits: storedWriteLimits(key.writeLimits),
       oauthClient: key.oauthGrant?.client.name ?? null,
     },
     limits: storedWriteLimits(key.writeLimits),
     hasWriteScope: hasWriteScope(key.scopes),
     writesToday,
     refusals: all,
-    tiers: tiers.map((t) => t.name),
+    tiers,
   };
 }
 

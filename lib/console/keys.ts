@@ -5,7 +5,7 @@ import { issueApiKey, keyStatus } from "@/lib/auth/api-keys";
 import type { Db } from "@/lib/db/client";
 import { literal } from "@/lib/db/like";
 import type { ApiKey, Prisma } from "@/lib/generated/prisma/client";
-import { storedWriteLimits } from "@/lib/governance/write-limits";
+import { storedWriteLimits, type WriteLimits } from "@/lib/governance/write-limits";
 import type { ConsoleAccess } from "./access";
 import { recordConsoleEvent } from "./console-audit";
 import { ConsoleInputError } from "./input-error";
@@ -37,6 +37,7 @@ export type KeyRow = {
   revokedAt: Date | null;
   status: "active" | "revoked" | "expired" | "rotating";
   replacedById: string | null;
+  writeLimits: WriteLimits;
 };
 
 export function keyRowStatus(key: Pick<ApiKey, "revokedAt" | "expiresAt" | "replacedById">, now: Date): KeyRow["status"] {
@@ -84,6 +85,7 @@ export async function listTenantKeys(
     revokedAt: k.revokedAt,
     replacedById: k.replacedById,
     status: keyRowStatus(k, now),
+    writeLimits: storedWriteLimits(k.writeLimits),
   }));
   if (query.status === "active") return rows.filter((r) => r.status === "active" || r.status === "rotating");
   if (query.status === "inactive") return rows.filter((r) => r.status === "revoked" || r.status === "expired");
