@@ -9,6 +9,7 @@ type Props = {
   defaults?: WriteLimits;
   /** Distinguishes ids when the fields appear more than once on a page. */
   idPrefix?: string;
+  legend?: string;
 };
 
 function NumberField({ name, label, hint, value, min }: { name: string; label: string; hint: string; value?: number; min: number }) {
@@ -30,11 +31,11 @@ function NumberField({ name, label, hint, value, min }: { name: string; label: s
   );
 }
 
-export function WriteLimitsFields({ tiers, defaults = {}, idPrefix = "limits" }: Props) {
+export function WriteLimitsFields({ tiers, defaults = {}, idPrefix = "limits", legend = "Write limits" }: Props) {
   const allowed = new Set((defaults.allowedTiers ?? []).map((t) => t.toLowerCase()));
   return (
     <fieldset className="rounded-md border border-amber-200 bg-amber-50/40 p-3" data-testid="write-limits-fields">
-      <legend className="px-1 text-sm font-medium">Write limits</legend>
+      <legend className="px-1 text-sm font-medium">{legend}</legend>
       <p className="text-xs text-slate-600">
         Checked when the agent asks and again when an approver executes. Leave a field blank for no cap.
       </p>

@@ -33,7 +33,7 @@ export default async function KeyPage({ params }: Props) {
       </p>
       <PageHeader
         title={key.name}
-        description={key.oauthClient ? `The key row an OAuth grant for ${key.oauthClient} acts through: its scopes come from the consent, its write limits are set here.` : `API key ${key.displayPrefix}… of ${access.tenant.name}.`}
+        description={key.oauthClient ? `The key row an OAuth grant for ${key.oauthClient} acts through: its scopes come from the consent, its write limits are set here.` : `API key ${key.displayPrefix}… of ${access.tenant.name.replace(/\.$/, "")}.`}
       />
       <dl className="mb-6 grid max-w-3xl grid-cols-[max-content_1fr] gap-x-6 gap-y-1 text-sm">
         <dt className="text-slate-500">Status</dt>

@@ -14,7 +14,7 @@ export function KeyLimitsForm({ tenant, keyId, tiers, limits }: Props) {
     <form action={action} className="space-y-3" aria-label="Change write limits">
       <input type="hidden" name="tenant" value={tenant} />
       <input type="hidden" name="keyId" value={keyId} />
-      <WriteLimitsFields tiers={tiers} defaults={limits} idPrefix="key-limits" />
+      <WriteLimitsFields tiers={tiers} defaults={limits} idPrefix="key-limits" legend="Change the limits" />
       {state.status === "error" ? <Notice tone="error">{state.message}</Notice> : null}
       {state.status === "done" ? <Notice tone="success">{state.message}</Notice> : null}
       <button type="submit" className={buttonStyles.primary} disabled={pending}>
