@@ -12,8 +12,8 @@ async function callTool(request: APIRequestContext, secret: string, name: string
     data: { jsonrpc: "2.0", id: 2, method: "tools/call", params: { name, arguments: args } },
   });
   expect(res.status()).toBe(200);
-  const body = (await res.json()) as { result: { isError?: boolean; content: { text: string }[] } };
-  return { isError: body.result.isError ?? false, text: body.result.content.map((c) => c.text).join("\n") };
+  const body = (await res.json()) as { result: { isError?: boolean; content: { text: string }[]; structuredContent?: unknown } };
+  return { isError: body.result.isError ?? false, text: body.result.content.map((c) => c.text).join("\n"), structured: body.result.structuredContent };
 }
 
 test("admin sets write limits with a write scope, sees them enforced and lowers one on the key's page", async ({ page, request }) => {
@@ -47,8 +47,8 @@ test("admin sets write limits with a write scope, sees them enforced and lowers 
   );
 
   // The agent asks beyond the cap: refused, naming it; within it: queued.
-  const member = await callTool(request, secret, "search_members", { tier: "Bronze", limit: 1 });
-  const memberId = /"id":"([0-9a-f-]{36})"/.exec(member.text)?.[1] ?? "";
+  const member = await callTool(request, secret, "search_members", { tier: "Bronze", status: "active", limit: 1 });
+  const memberId = (member.structured as { members: { id: string }[] }).members[0]?.id ?? "";
   expect(memberId).not.toBe("");
   const refused = await callTool(request, secret, "award_points", { member: memberId, points: 900, reason: "e2e limit" });
   expect(refused.isError).toBe(true);
@@ -94,6 +94,8 @@ test("an approver sees a queued write refused at execution once its key's limit 
   await page.goto("/t/demo/approvals");
   const card = page.getByTestId("approval-card").filter({ hasText: "E2E limited points agent" }).first();
   await expect(card).toContainText("400");
+  await expect(card.getByTestId("requester-limits")).toContainText("at most 100 points per award or redemption");
+  await screenshot(page, "key-limits-approval-card");
   await card.getByRole("button", { name: "Approve and execute" }).click();
   await expect(page.getByTestId("decision-outcome").first()).toContainText("Not executed: This key may award at most 100 points per request (400 requested); ask an admin to raise the limit.");
   await screenshot(page, "key-limits-approval-refused");

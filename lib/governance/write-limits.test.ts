@@ -108,6 +108,7 @@ describe("write limit rules", () => {
       "pools Summer, Winter only",
     ]);
     expect(describeWriteLimits({})).toEqual([]);
+    expect(describeWriteLimits({ maxWritesPerDay: 0 })).toEqual(["writes paused (0 write requests per day)"]);
   });
 });
 

@@ -170,7 +170,8 @@ export function describeWriteLimits(limits: WriteLimits | null | undefined): str
   const lines: string[] = [];
   if (limits.maxPointsPerRequest !== undefined) lines.push(`at most ${limits.maxPointsPerRequest} points per award or redemption`);
   if (limits.maxCodesPerRequest !== undefined) lines.push(`at most ${limits.maxCodesPerRequest} codes per top-up or new pool`);
-  if (limits.maxWritesPerDay !== undefined) lines.push(`at most ${limits.maxWritesPerDay} write requests per day`);
+  if (limits.maxWritesPerDay === 0) lines.push("writes paused (0 write requests per day)");
+  else if (limits.maxWritesPerDay !== undefined) lines.push(`at most ${limits.maxWritesPerDay} write requests per day`);
   if (limits.allowedTiers) lines.push(`members of ${limits.allowedTiers.join(", ")} only`);
   if (limits.allowedPools) lines.push(`pools ${limits.allowedPools.join(", ")} only`);
   return lines;

@@ -123,7 +123,12 @@ export const keyList = defineCommand({
     const tenant = await tenantFlag(db, input.tenant);
     const rows = await listTenantKeys(db, tenant.id);
     const text = rows.length
-      ? rows.map((r) => `${r.id}  ${r.displayPrefix}…  ${r.status.padEnd(7)}  ${r.name}  [${r.scopes.join(", ")}]  last used ${r.lastUsedAt?.toISOString() ?? "never"}`).join("\n")
+      ? rows
+          .map((r) => {
+            const limits = describeWriteLimits(r.writeLimits);
+            return `${r.id}  ${r.displayPrefix}…  ${r.status.padEnd(7)}  ${r.name}  [${r.scopes.join(", ")}]  last used ${r.lastUsedAt?.toISOString() ?? "never"}${limits.length ? `\n    limits: ${limits.join("; ")}` : ""}`;
+          })
+          .join("\n")
       : `No keys for ${tenant.slug}. Create one with \`npx socode key:create --tenant ${tenant.slug} --name …\`.`;
     return { data: rows, text };
   },
