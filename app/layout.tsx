@@ -6,6 +6,8 @@ import "./globals.css";
 export const metadata: Metadata = {
   title: { default: "SoCode", template: "%s · SoCode" },
   description: "Governed MCP access to certified loyalty metrics and approved operations.",
+  // One scalable icon (public/favicon.svg); every current browser takes an SVG favicon.
+  icons: { icon: [{ url: "/favicon.svg", type: "image/svg+xml" }] },
 };
 
 export default async function RootLayout({ children }: { children: ReactNode }) {

@@ -8,6 +8,7 @@ export type OperationErrorCode =
   | "not_found"
   | "not_grounded"
   | "rate_limited"
+  | "limit_exceeded"
   | "conflict"
   | "forbidden"
   | "four_eyes"

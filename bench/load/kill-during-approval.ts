@@ -109,7 +109,7 @@ async function main() {
     const ctx = {
       db,
       tenant,
-      credential: { type: "key" as const, id: key.id, tenantId: tenant.id, scopes: key.scopes, issuerId: null, label: "kill test" },
+      credential: { type: "key" as const, id: key.id, tenantId: tenant.id, scopes: key.scopes, limits: {}, issuerId: null, label: "kill test" },
       surface: "mcp" as const,
     };
     const created: Record<string, number> = {};

@@ -3,8 +3,9 @@
 // with a short display prefix so people can tell keys apart. The secret is returned once.
 import crypto from "node:crypto";
 import type { Db } from "@/lib/db/client";
-import type { ApiKey } from "@/lib/generated/prisma/client";
+import { Prisma, type ApiKey } from "@/lib/generated/prisma/client";
 import { resolveScopes, type Preset, type Scope } from "@/lib/governance/scopes";
+import { writeLimitsColumn, type WriteLimits } from "@/lib/governance/write-limits";
 
 export const KEY_PREFIX = "sc_live_";
 const DISPLAY_LENGTH = KEY_PREFIX.length + 6;
@@ -29,6 +30,8 @@ export type IssueKeyInput = {
   grantedScopes?: Scope[];
   issuerId?: string | null;
   expiresAt?: Date | null;
+  /** Caps on the key's writes (lib/governance/write-limits.ts); none when absent. */
+  writeLimits?: WriteLimits | null;
 };
 
 export type IssuedKey = { key: ApiKey; secret: string };
@@ -46,6 +49,7 @@ export async function issueApiKey(db: Pick<Db, "apiKey">, input: IssueKeyInput):
       secretHash: hashKeySecret(secret),
       issuerId: input.issuerId ?? null,
       expiresAt: input.expiresAt ?? null,
+      writeLimits: writeLimitsColumn(input.writeLimits) ?? Prisma.DbNull,
     },
   });
   return { key, secret };

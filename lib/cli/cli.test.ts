@@ -85,6 +85,9 @@ describe(`socode CLI on ${testRuntime()}`, () => {
     [["key:create", "--tenant", "acme", "--name", "x", "--scopes", "points:delete"], 2, /Unknown scope "points:delete"/],
     [["key:create", "--tenant", "acme", "--name", "x", "--scopes", "members:read"], 2, /comes with a preset/],
     [["key:create", "--tenant", "acme", "--name", "x", "--expires", "soon"], 2, /Invalid expiry "soon"/],
+    [["key:create", "--tenant", "acme", "--name", "x", "--scopes", "points:write", "--max-points", "lots"], 2, /Points per award or redemption must be a whole number/],
+    [["key:create", "--tenant", "acme", "--name", "x", "--scopes", "points:write", "--tiers", "Platinum"], 2, /No tier "Platinum" in this tenant/],
+    [["key:create", "--tenant", "acme", "--name", "x", "--max-writes-per-day", "5"], 2, /Write limits apply to write scopes/],
     [["key:revoke", "--id", "123"], 2, /must be a key id/],
     [["key:list", "--tenant", "acme", "--colour"], 2, /Unknown option '--colour'/],
     [["key:lst"], 2, /Unknown command "key:lst". Did you mean "key:create"\?/],
@@ -96,6 +99,19 @@ describe(`socode CLI on ${testRuntime()}`, () => {
     const machine = await runJson<{ error: { code: string; message: string } }>(...argv);
     expect(machine.code).toBe(exitCode);
     expect(machine.json.error.code).toMatch(/^[a-z_]+$/);
+  });
+
+  it("issues a key with write limits from flags, shows them and audits them", async () => {
+    const acme = await database.db.tenant.findUniqueOrThrow({ where: { slug: "acme" } });
+    await database.db.tier.createMany({ data: [{ tenantId: acme.id, name: "Bronze", rank: 1 }, { tenantId: acme.id, name: "Gold", rank: 2 }], skipDuplicates: true });
+    const human = await run("key:create", "--tenant", "acme", "--name", "Points bot", "--scopes", "points:write,coupons:write", "--max-points", "500", "--max-codes", "200", "--max-writes-per-day", "20", "--tiers", "bronze", "--pools", "Summer,Winter");
+    expect(human.code).toBe(0);
+    expect(human.stdout).toContain("limit: at most 500 points per award or redemption");
+    expect(human.stdout).toContain("limit: members of Bronze only");
+    const key = await database.db.apiKey.findFirstOrThrow({ where: { tenantId: acme.id, name: "Points bot" } });
+    expect(key.writeLimits).toEqual({ maxPointsPerRequest: 500, maxCodesPerRequest: 200, maxWritesPerDay: 20, allowedTiers: ["Bronze"], allowedPools: ["Summer", "Winter"] });
+    const event = await database.db.auditEvent.findFirstOrThrow({ where: { tenantId: acme.id, action: "key.create", target: `key:${key.id}` } });
+    expect(event.arguments).toMatchObject({ writeLimits: { maxPointsPerRequest: 500, allowedTiers: ["Bronze"] } });
   });
 
   it("changes nothing when a command is refused", async () => {

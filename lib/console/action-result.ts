@@ -1,6 +1,6 @@
 // Server actions answer with a result object, never a thrown error: a person sees a message they
 // can act on, and no stack trace crosses the wire.
-import { ConsoleInputError } from "./keys";
+import { ConsoleInputError } from "./input-error";
 import { ConsoleAccessError } from "./session";
 
 export type ActionError = { status: "error"; code: string; message: string };

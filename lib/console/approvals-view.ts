@@ -14,7 +14,15 @@ export const ApprovalItemSchema = z.object({
   warnings: z.array(z.string()),
   /** The exact arguments that will be executed, pretty-printed JSON. */
   argumentsJson: z.string(),
-  requester: z.object({ keyName: z.string(), keyPrefix: z.string(), issuerEmail: z.string().nullable() }).nullable(),
+  requester: z
+    .object({
+      keyName: z.string(),
+      keyPrefix: z.string(),
+      issuerEmail: z.string().nullable(),
+      /** The requesting key's write limits now, one line each: approval executes only within them. */
+      writeLimits: z.array(z.string()).default([]),
+    })
+    .nullable(),
   status: z.enum(["pending_approval", "approved", "executed", "failed", "rejected", "expired", "cancelled"]),
   createdAt: z.string(),
   expiresAt: z.string(),

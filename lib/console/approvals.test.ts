@@ -36,7 +36,7 @@ describe(`approvals queue on ${testRuntime()}`, () => {
       {
         db: database.db,
         tenant,
-        credential: { type: "key", id: key.id, tenantId: tenant.id, scopes: key.scopes, issuerId: key.issuerId, label: "Ops agent" },
+        credential: { type: "key", id: key.id, tenantId: tenant.id, scopes: key.scopes, limits: {}, issuerId: key.issuerId, label: "Ops agent" },
         requestId: crypto.randomUUID(),
         now: new Date(),
         surface: "mcp",

@@ -13,6 +13,7 @@ import { rejectWriteRequest, type DecisionResult } from "@/lib/writes/decide-wri
 import { viewStatus } from "@/lib/writes/read-write-requests";
 import { PreviewSchema } from "@/lib/writes/receipt";
 import { effectiveStatus } from "@/lib/writes/status";
+import { describeWriteLimits, storedWriteLimits } from "@/lib/governance/write-limits";
 import type { ConsoleAccess } from "./access";
 import { FOUR_EYES_EXPLANATION, type ApprovalItem, type ApprovalsSnapshot } from "./approvals-view";
 
@@ -22,7 +23,7 @@ const HISTORY_LIMIT = 50;
 const QUEUE_LIMIT = 200;
 
 const requestInclude = {
-  requesterKey: { select: { name: true, displayPrefix: true, issuerId: true, issuer: { select: { email: true } } } },
+  requesterKey: { select: { name: true, displayPrefix: true, issuerId: true, writeLimits: true, issuer: { select: { email: true } } } },
   decidedBy: { select: { email: true } },
 } satisfies Prisma.WriteRequestInclude;
 
@@ -78,7 +79,9 @@ export function toApprovalItem(request: RequestWithPeople, viewerId: string, now
       : [],
     warnings: preview.success ? (preview.data.warnings ?? []) : [],
     argumentsJson: JSON.stringify(request.arguments, null, 2),
-    requester: key ? { keyName: key.name, keyPrefix: key.displayPrefix, issuerEmail: key.issuer?.email ?? null } : null,
+    requester: key
+      ? { keyName: key.name, keyPrefix: key.displayPrefix, issuerEmail: key.issuer?.email ?? null, writeLimits: describeWriteLimits(storedWriteLimits(key.writeLimits)) }
+      : null,
     status: viewStatus(effectiveStatus(request, now)),
     createdAt: request.createdAt.toISOString(),
     expiresAt: request.expiresAt.toISOString(),

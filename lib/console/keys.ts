@@ -5,8 +5,11 @@ import { issueApiKey, keyStatus } from "@/lib/auth/api-keys";
 import type { Db } from "@/lib/db/client";
 import { literal } from "@/lib/db/like";
 import type { ApiKey, Prisma } from "@/lib/generated/prisma/client";
+import { storedWriteLimits, type WriteLimits } from "@/lib/governance/write-limits";
 import type { ConsoleAccess } from "./access";
 import { recordConsoleEvent } from "./console-audit";
+import { ConsoleInputError } from "./input-error";
+import { planWriteLimits } from "./write-limits-plan";
 import {
   DEFAULT_KEY_EXPIRY,
   DEFAULT_ROTATION_GRACE,
@@ -19,14 +22,7 @@ import {
   type RotationGraceChoice,
 } from "./key-scope-rules";
 
-export class ConsoleInputError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { ConsoleInputError } from "./input-error";
 
 export type KeyRow = {
   id: string;
@@ -41,6 +37,7 @@ export type KeyRow = {
   revokedAt: Date | null;
   status: "active" | "revoked" | "expired" | "rotating";
   replacedById: string | null;
+  writeLimits: WriteLimits;
 };
 
 export function keyRowStatus(key: Pick<ApiKey, "revokedAt" | "expiresAt" | "replacedById">, now: Date): KeyRow["status"] {
@@ -88,6 +85,7 @@ export async function listTenantKeys(
     revokedAt: k.revokedAt,
     replacedById: k.replacedById,
     status: keyRowStatus(k, now),
+    writeLimits: storedWriteLimits(k.writeLimits),
   }));
   if (query.status === "active") return rows.filter((r) => r.status === "active" || r.status === "rotating");
   if (query.status === "inactive") return rows.filter((r) => r.status === "revoked" || r.status === "expired");
@@ -102,6 +100,8 @@ export const IssueKeyFormSchema = z.object({
   preset: z.string().default("metrics:read"),
   grantedScopes: z.array(z.string()).default([]),
   expiry: z.enum(expiryKeys, { error: "Choose an expiry from the list." }).default(DEFAULT_KEY_EXPIRY),
+  /** Write limits as typed (lib/governance/write-limits.ts WriteLimitsInputSchema); checked by planWriteLimits. */
+  writeLimits: z.record(z.string(), z.unknown()).optional(),
 });
 
 export type IssuedConsoleKey = { id: string; name: string; displayPrefix: string; scopes: string[]; expiresAt: Date | null; secret: string };
@@ -119,6 +119,7 @@ export async function issueConsoleKey(
   if (!plan.ok) throw new ConsoleInputError(plan.code, plan.message);
   const expiresAt = expiryFrom(form.data.expiry, now);
   return db.$transaction(async (tx) => {
+    const writeLimits = await planWriteLimits(tx, access.tenant.id, plan.scopes, form.data.writeLimits);
     const { key, secret } = await issueApiKey(tx, {
       tenantId: access.tenant.id,
       name: form.data.name,
@@ -126,11 +127,12 @@ export async function issueConsoleKey(
       grantedScopes: plan.grantedScopes,
       issuerId: access.user.id,
       expiresAt,
+      writeLimits,
     });
     await recordConsoleEvent(tx, access, {
       action: "key.create",
       target: `key:${key.id}`,
-      arguments: { name: key.name, preset: key.preset, scopes: key.scopes, expiresAt: key.expiresAt?.toISOString() ?? null },
+      arguments: { name: key.name, preset: key.preset, scopes: key.scopes, expiresAt: key.expiresAt?.toISOString() ?? null, writeLimits: writeLimits ?? {} },
       outcome: "ok",
     });
     return { id: key.id, name: key.name, displayPrefix: key.displayPrefix, scopes: key.scopes, expiresAt: key.expiresAt, secret };
@@ -193,6 +195,8 @@ export async function rotateConsoleKey(
       grantedScopes: plan.grantedScopes,
       issuerId: access.user.id,
       expiresAt: lifetime === null ? null : new Date(now.getTime() + lifetime),
+      // The successor keeps the caps: rotating a secret must not lift them.
+      writeLimits: storedWriteLimits(old.writeLimits),
     });
     const graceEnd = new Date(now.getTime() + ROTATION_GRACE_CHOICES[form.data.grace].hours * 3_600_000);
     const oldExpiresAt = old.expiresAt && old.expiresAt < graceEnd ? old.expiresAt : graceEnd;

@@ -7,7 +7,7 @@ import type { Db } from "@/lib/db/client";
 import type { Tx } from "@/lib/db/transaction";
 import type { ConsoleAccess } from "./access";
 import { recordConsoleEvent } from "./console-audit";
-import { ConsoleInputError } from "./keys";
+import { ConsoleInputError } from "./input-error";
 import { CONSOLE_ROLES, RoleSchema, type ConsoleRole } from "./roles";
 import { endUserSessions, sessionStateChanged } from "./session-revocation";
 

@@ -21,6 +21,11 @@ export async function findMember(tx: Tx, tenantId: string, ref: string, options:
   return tx.member.findUniqueOrThrow({ where: { id } });
 }
 
+/** The name of the tier a member is in now (what a credential's allowed tiers are checked against). */
+export async function memberTierName(tx: Tx, member: Pick<Member, "tierId">): Promise<string> {
+  return (await tx.tier.findUniqueOrThrow({ where: { id: member.tierId }, select: { name: true } })).name;
+}
+
 export async function findTier(tx: Tx, tenantId: string, name: string) {
   const tier = await tx.tier.findFirst({ where: { tenantId, name: { equals: literal(name.trim()), mode: "insensitive" } } });
   if (tier) return tier;

@@ -5,6 +5,7 @@ import type { Db } from "@/lib/db/client";
 import { verifyApiKey, type KeyRejection } from "@/lib/auth/api-keys";
 import type { Tenant } from "@/lib/generated/prisma/client";
 import type { Credential } from "@/lib/governance/credential";
+import { storedWriteLimits } from "@/lib/governance/write-limits";
 import { grantLabel, looksLikeAccessToken, verifyAccessToken, type AccessTokenRejection } from "@/lib/oauth/tokens";
 
 const LAST_USED_RESOLUTION_MS = 60_000;
@@ -42,6 +43,7 @@ export async function authenticate(db: Db, authorization: string | null, now: Da
       id: key.id,
       tenantId: key.tenantId,
       scopes: key.scopes,
+      limits: storedWriteLimits(key.writeLimits),
       issuerId: key.issuerId,
       label: `${key.name} (${key.displayPrefix}…)`,
     },
@@ -63,6 +65,8 @@ async function authenticateOAuth(db: Db, token: string, now: Date, resource: str
       id: grant.apiKeyId,
       tenantId: grant.tenantId,
       scopes: result.token.scopes,
+      // The grant's key row holds its limits (set at consent, changed on the key's page).
+      limits: storedWriteLimits(result.token.writeLimits),
       issuerId: grant.userId,
       label: grantLabel(result.token.userEmail, result.token.clientName),
     },

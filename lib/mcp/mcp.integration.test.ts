@@ -7,6 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashKeySecret, issueApiKey } from "@/lib/auth/api-keys";
 import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
 import { seedDemo } from "@/lib/demo/seed-demo";
+import { resolveConsoleAccess } from "@/lib/console/access";
+import { updateKeyWriteLimits } from "@/lib/console/key-limits";
 import { approveWriteRequest } from "@/lib/operations/approve-write-request";
 import type { Preset, Scope } from "@/lib/governance/scopes";
 import { startApp, type RunningApp } from "@/test/app-server";
@@ -133,6 +135,59 @@ describe(`/api/mcp on ${testRuntime()}`, () => {
     const smuggled = await call(client, "query_metric", { metric: "gmv", window: "last_week", tenantId: demoBId });
     expect(smuggled.isError).toBe(true);
     expect(JSON.stringify(smuggled.content)).toMatch(/unknown field.*tenantId/);
+    await client.close();
+  });
+
+  it("holds a key to its write limits: refused when asked beyond a cap, and at execution after an admin lowered it", async () => {
+    const mkUser = async (email: string, roles: ("admin" | "approver")[]) => {
+      const user = await database.db.user.create({ data: { email, name: email } });
+      await database.db.membership.create({ data: { tenantId: demoId, userId: user.id, roles } });
+      return user.id;
+    };
+    const adminId = await mkUser("limits-admin@demo.test", ["admin"]);
+    const approverId = await mkUser("limits-approver@demo.test", ["approver"]);
+    const { key: row, secret } = await issueApiKey(database.db, {
+      tenantId: demoId,
+      name: "limited ops agent",
+      preset: "analyst",
+      grantedScopes: ["points:write", "coupons:write"],
+      issuerId: adminId,
+      writeLimits: { maxPointsPerRequest: 500, maxCodesPerRequest: 100, allowedPools: ["Summer"] },
+    });
+    const client = await connect(secret);
+    const member = await database.db.member.findFirstOrThrow({ where: { tenantId: demoId, status: "active" } });
+
+    // At request time: refused before anything is queued, the cap named, the denial audited.
+    const tooMany = await call(client, "award_points", { member: member.id, points: 501, reason: "limit test" });
+    expect(tooMany.isError).toBe(true);
+    expect(JSON.stringify(tooMany.content)).toContain("This key may award at most 500 points per request (501 requested); ask an admin to raise the limit.");
+    const otherPool = await call(client, "top_up_coupon_pool", { pool: "VIP", codes: 10 });
+    expect(otherPool.isError).toBe(true);
+    expect(JSON.stringify(otherPool.content)).toMatch(/may only write to the coupon pools Summer, not VIP/);
+    expect(await database.db.writeRequest.count({ where: { requesterKeyId: row.id } })).toBe(0);
+    expect(await database.db.auditEvent.findFirst({ where: { tenantId: demoId, actorId: row.id, action: "award_points" }, orderBy: { id: "desc" } })).toMatchObject({
+      outcome: "denied",
+      errorCode: "limit_exceeded",
+    });
+
+    // Within the caps: queued. Then the admin lowers the codes cap; the approver cannot execute beyond it.
+    const asked = await call(client, "top_up_coupon_pool", { pool: "summer", codes: 100 });
+    expect(asked.isError).toBeFalsy();
+    const { requestId } = asked.structuredContent as { requestId: string };
+    const access = await resolveConsoleAccess(database.db, adminId, "demo");
+    if (!access.ok) throw new Error("admin access");
+    await updateKeyWriteLimits(database.db, access, row.id, { maxCodesPerRequest: "50", allowedPools: "Summer" });
+    expect(await database.db.auditEvent.findFirst({ where: { tenantId: demoId, action: "key.limits", target: `key:${row.id}` } })).toMatchObject({ outcome: "ok", actorId: adminId });
+
+    const poolBefore = await database.db.couponPool.findFirstOrThrow({ where: { tenantId: demoId, name: "Summer" } });
+    const decision = await approveWriteRequest(database.db, { tenantId: demoId, requestId, decider: { userId: approverId, surface: "console" } });
+    expect(decision.outcome).toBe("failed");
+    expect((await database.db.couponPool.findUniqueOrThrow({ where: { id: poolBefore.id } })).size).toBe(poolBefore.size);
+    const status = await call(client, "get_write_request", { requestId });
+    expect(status.structuredContent).toMatchObject({
+      status: "failed",
+      error: { code: "limit_exceeded", message: "This key may add at most 50 coupon codes per request (100 requested); ask an admin to raise the limit." },
+    });
     await client.close();
   });
 

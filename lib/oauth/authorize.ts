@@ -6,8 +6,11 @@ import { z } from "zod";
 import { audit, recordAuditEvent } from "@/lib/audit/record-audit-event";
 import { resolveConsoleAccess } from "@/lib/console/access";
 import type { Db } from "@/lib/db/client";
-import type { OAuthClient } from "@/lib/generated/prisma/client";
+import { ConsoleInputError } from "@/lib/console/input-error";
+import { planWriteLimits } from "@/lib/console/write-limits-plan";
+import { Prisma, type OAuthClient } from "@/lib/generated/prisma/client";
 import { ALL_SCOPES } from "@/lib/governance/scopes";
+import type { WriteLimits } from "@/lib/governance/write-limits";
 import { sessionSecret } from "@/lib/secrets";
 import { redirectUriRegistered, resolveClient } from "./clients";
 import { AUTHORIZATION_CODE_TTL_SECONDS, CODE_PREFIX, CONSENT_TOKEN_TTL_SECONDS, type OAuthUrls } from "./config";
@@ -140,6 +143,8 @@ export type ConsentDecision = {
   tenant?: string;
   preset?: string;
   grantedScopes?: string[];
+  /** Write limits as typed at consent (an admin granting write scopes); stored on the grant's key row. */
+  writeLimits?: Record<string, unknown>;
 };
 
 export type ConsentOutcome =
@@ -181,6 +186,15 @@ export async function decideConsent(db: Db, input: ConsentDecision, urls: OAuthU
     return { ok: false, code: plan.code, message: plan.message };
   }
 
+  let writeLimits: WriteLimits | null;
+  try {
+    writeLimits = await planWriteLimits(db, access.tenant.id, plan.scopes, input.writeLimits);
+  } catch (err) {
+    if (!(err instanceof ConsoleInputError)) throw err;
+    await audit(db, { ...actor, action: "oauth.consent", target, outcome: "denied", errorCode: err.code, arguments: { writeLimits: input.writeLimits ?? {} } });
+    return { ok: false, code: "invalid_request", message: err.message };
+  }
+
   const code = generateSecret(CODE_PREFIX);
   await db.$transaction(async (tx) => {
     await tx.oAuthAuthorizationCode.create({
@@ -193,12 +207,13 @@ export async function decideConsent(db: Db, input: ConsentDecision, urls: OAuthU
         resource: request.resource,
         preset: plan.preset,
         scopes: plan.scopes,
+        writeLimits: writeLimits ?? Prisma.DbNull,
         codeChallenge: request.codeChallenge,
         createdAt: now,
         expiresAt: new Date(now.getTime() + AUTHORIZATION_CODE_TTL_SECONDS * 1000),
       },
     });
-    await recordAuditEvent(tx, { ...actor, action: "oauth.consent", target, outcome: "ok", arguments: { client: request.client.name, redirectUri: request.redirectUri, preset: plan.preset, scopes: plan.scopes } });
+    await recordAuditEvent(tx, { ...actor, action: "oauth.consent", target, outcome: "ok", arguments: { client: request.client.name, redirectUri: request.redirectUri, preset: plan.preset, scopes: plan.scopes, writeLimits: writeLimits ?? {} } });
   });
   const location = new URL(request.redirectUri);
   location.searchParams.set("code", code);

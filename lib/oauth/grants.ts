@@ -3,6 +3,7 @@
 import { recordAuditEvent } from "@/lib/audit/record-audit-event";
 import type { ConsoleAccess } from "@/lib/console/access";
 import type { Db } from "@/lib/db/client";
+import { storedWriteLimits, type WriteLimits } from "@/lib/governance/write-limits";
 import { revokeGrantInTx } from "./tokens";
 
 export type ConnectedApp = {
@@ -13,6 +14,9 @@ export type ConnectedApp = {
   redirectUris: string[];
   userEmail: string;
   userId: string;
+  /** The key row the grant acts through: its page shows and changes the grant's write limits. */
+  apiKeyId: string;
+  writeLimits: WriteLimits;
   preset: string;
   scopes: string[];
   createdAt: Date;
@@ -28,7 +32,11 @@ export function seesAllGrants(access: Pick<ConsoleAccess, "roles">): boolean {
 export async function listConnectedApps(db: Db, access: Pick<ConsoleAccess, "roles" | "tenant" | "user">, limit = 200): Promise<ConnectedApp[]> {
   const rows = await db.oAuthGrant.findMany({
     where: { tenantId: access.tenant.id, ...(seesAllGrants(access) ? {} : { userId: access.user.id }) },
-    include: { client: { select: { name: true, clientId: true, kind: true, redirectUris: true } }, user: { select: { email: true } } },
+    include: {
+      client: { select: { name: true, clientId: true, kind: true, redirectUris: true } },
+      user: { select: { email: true } },
+      apiKey: { select: { writeLimits: true } },
+    },
     orderBy: [{ revokedAt: { sort: "desc", nulls: "first" } }, { createdAt: "desc" }],
     take: limit,
   });
@@ -40,6 +48,8 @@ export async function listConnectedApps(db: Db, access: Pick<ConsoleAccess, "rol
     redirectUris: g.client.redirectUris,
     userEmail: g.user.email,
     userId: g.userId,
+    apiKeyId: g.apiKeyId,
+    writeLimits: storedWriteLimits(g.apiKey.writeLimits),
     preset: g.preset,
     scopes: g.scopes,
     createdAt: g.createdAt,

@@ -50,11 +50,11 @@ describe(`OAuth for /api/mcp on ${testRuntime()}`, () => {
     return { response_type: "code", client_id: clientId, redirect_uri: REDIRECT, code_challenge: challenge, code_challenge_method: "S256", state: "st-1", scope: "metrics:read", resource: urls.resource, ...extra };
   }
 
-  async function consent(userId: string, params: AuthorizationParams, choice: { tenant: string; preset?: string; grantedScopes?: string[] }) {
+  async function consent(userId: string, params: AuthorizationParams, choice: { tenant: string; preset?: string; grantedScopes?: string[]; writeLimits?: Record<string, unknown> }) {
     return decideConsent(database.db, { userId, params, csrfToken: consentCsrfToken(userId, params), decision: "allow", ...choice }, urls);
   }
 
-  async function codeFor(userId: string, tenant: string, choice: { preset?: string; grantedScopes?: string[] } = {}, extra: Partial<AuthorizationParams> = {}) {
+  async function codeFor(userId: string, tenant: string, choice: { preset?: string; grantedScopes?: string[]; writeLimits?: Record<string, unknown> } = {}, extra: Partial<AuthorizationParams> = {}) {
     const { verifier, challenge } = pkce();
     const outcome = await consent(userId, authParams(challenge, extra), { tenant, ...choice });
     if (!outcome.ok) throw new Error(`consent refused: ${outcome.message}`);
@@ -72,7 +72,7 @@ describe(`OAuth for /api/mcp on ${testRuntime()}`, () => {
     return post("/oauth/token", { grant_type: "authorization_code", code, redirect_uri: REDIRECT, client_id: clientId, resource: urls.resource, ...(verifier ? { code_verifier: verifier } : {}), ...extra });
   }
 
-  async function tokensFor(userId: string, tenant: string, choice: { preset?: string; grantedScopes?: string[] } = {}): Promise<Tokens> {
+  async function tokensFor(userId: string, tenant: string, choice: { preset?: string; grantedScopes?: string[]; writeLimits?: Record<string, unknown> } = {}): Promise<Tokens> {
     const { code, verifier } = await codeFor(userId, tenant, choice);
     const res = await exchange(code, verifier);
     expect(res.status).toBe(200);
@@ -358,6 +358,27 @@ describe(`OAuth for /api/mcp on ${testRuntime()}`, () => {
     await approveWriteRequest(database.db, { tenantId: tenants.demo, requestId: receipt.requestId, decider: { userId: users.approver2, surface: "console" } });
     const executed = await database.db.writeRequest.findUniqueOrThrow({ where: { id: receipt.requestId } });
     expect(executed.status).toBe("executed");
+  });
+
+  it("applies the write limits an admin set at consent to the app's requests, and refuses unknown tiers at consent", async () => {
+    const { challenge } = pkce();
+    const badTier = await consent(users.admin, authParams(challenge), { tenant: "demo", preset: "analyst", grantedScopes: ["points:write"], writeLimits: { allowedTiers: "Platinum" } });
+    expect(badTier).toMatchObject({ ok: false, code: "invalid_request", message: expect.stringContaining('No tier "Platinum" in this tenant') });
+    expect(await lastEvent({ action: "oauth.consent", errorCode: "unknown_tier" })).not.toBeNull();
+
+    const tokens = await tokensFor(users.admin, "demo", { preset: "analyst", grantedScopes: ["points:write"], writeLimits: { maxPointsPerRequest: "50", maxWritesPerDay: "" } });
+    const grant = await database.db.oAuthGrant.findFirstOrThrow({ where: { userId: users.admin }, orderBy: { createdAt: "desc" }, include: { apiKey: true } });
+    expect(grant.apiKey.writeLimits).toEqual({ maxPointsPerRequest: 50 });
+    const client = await connect(tokens.access_token);
+    const member = await database.db.member.findFirstOrThrow({ where: { tenantId: tenants.demo, status: "active" } });
+    const refused = (await client.callTool({ name: "award_points", arguments: { member: member.id, points: 51, reason: "oauth limit test" } })) as CallToolResult;
+    expect(refused.isError).toBe(true);
+    const text = (refused.content as { type: string; text: string }[])[0]?.text ?? "";
+    expect(text).toContain("This connected app may award at most 50 points per request (51 requested); ask an admin to raise the limit.");
+    expect(text).toContain('"code":"limit_exceeded"');
+    const asked = (await client.callTool({ name: "award_points", arguments: { member: member.id, points: 50, reason: "oauth limit test" } })) as CallToolResult;
+    expect(asked.isError).toBeFalsy();
+    await client.close();
   });
 
   it("resolves Client ID Metadata Documents (fetched with a size cap; http only for loopback outside production)", async () => {

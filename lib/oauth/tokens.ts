@@ -6,7 +6,7 @@ import { z } from "zod";
 import { audit, recordAuditEvent, type AuditEventInput } from "@/lib/audit/record-audit-event";
 import type { Db } from "@/lib/db/client";
 import type { Tx } from "@/lib/db/transaction";
-import type { OAuthClient, OAuthGrant } from "@/lib/generated/prisma/client";
+import { Prisma, type OAuthClient, type OAuthGrant } from "@/lib/generated/prisma/client";
 import type { ConsoleRole } from "@/lib/console/roles";
 import { resolveClient } from "./clients";
 import { ACCESS_TOKEN_PREFIX, ACCESS_TOKEN_TTL_SECONDS, CODE_PREFIX, REFRESH_TOKEN_PREFIX, REFRESH_TOKEN_TTL_SECONDS, type OAuthUrls } from "./config";
@@ -131,6 +131,8 @@ async function exchangeCode(db: Db, body: Record<string, string>, ctx: TokenCont
         secretHash: hashSecret(generateSecret("oauth_unusable_")),
         preset: code.preset,
         scopes: code.scopes,
+        // The limits the admin chose at consent (lib/oauth/authorize.ts) become the grant's limits.
+        writeLimits: code.writeLimits ?? Prisma.DbNull,
         issuerId: code.userId,
         createdAt: now,
       },
@@ -237,6 +239,8 @@ export type VerifiedAccessToken = {
   userEmail: string;
   /** The grant's scopes that still apply (admin-only scopes lapse when the user is no longer an admin). */
   scopes: string[];
+  /** The write limits stored on the grant's key row (unparsed JSON). */
+  writeLimits: unknown;
 };
 
 export type AccessTokenVerification =
@@ -252,7 +256,7 @@ export async function verifyAccessToken(db: Db, token: string, resource: string,
   if (!hasSecretShape(token, ACCESS_TOKEN_PREFIX)) return { ok: false, reason: "unknown" };
   const row = await db.oAuthToken.findUnique({
     where: { tokenHash: hashSecret(token) },
-    include: { grant: { include: { client: { select: { name: true } }, apiKey: { select: { revokedAt: true, expiresAt: true } }, user: { select: { email: true, active: true } } } } },
+    include: { grant: { include: { client: { select: { name: true } }, apiKey: { select: { revokedAt: true, expiresAt: true, writeLimits: true } }, user: { select: { email: true, active: true } } } } },
   });
   if (!row || row.kind !== "access") return { ok: false, reason: "unknown" };
   const grant = row.grant;
@@ -270,7 +274,7 @@ export async function verifyAccessToken(db: Db, token: string, resource: string,
   }
   return {
     ok: true,
-    token: { grant, clientName: grant.client.name, userEmail: grant.user.email, scopes: effectiveGrantScopes(row.scopes, membership.roles as ConsoleRole[]) },
+    token: { grant, clientName: grant.client.name, userEmail: grant.user.email, scopes: effectiveGrantScopes(row.scopes, membership.roles as ConsoleRole[]), writeLimits: grant.apiKey.writeLimits },
   };
 }
 

@@ -131,7 +131,8 @@ export async function invokeOperation(ctx: InvocationContext, name: string, rawA
   let text: string;
   try {
     if (operation.kind === "write") {
-      // The pending request and its audit event are stored in one transaction by requestWrite.
+      // The pending request and its audit event are stored in one transaction by requestWrite, which
+      // first applies the credential's write limits (lib/governance/write-limits.ts) to current data.
       const { idempotencyKey, ...args } = parsed.data as Record<string, unknown> & { idempotencyKey?: string };
       const receipt = await requestWrite(ctx, operation, args, idempotencyKey, {
         arguments: rawArgs,
@@ -144,7 +145,8 @@ export async function invokeOperation(ctx: InvocationContext, name: string, rawA
   } catch (err) {
     const error = toOperationError(err);
     if (error.code === "internal_error") console.error(`[socode] ${operation.name} failed (request ${ctx.requestId}):`, err);
-    await finish("error", error);
+    // A write beyond the credential's limits (checked by lib/writes as it queues) is a refusal.
+    await finish(error.code === "limit_exceeded" ? "denied" : "error", error);
     return { ok: false, error };
   }
   await finish("ok");

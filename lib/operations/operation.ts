@@ -7,6 +7,7 @@ import type { Db } from "@/lib/db/client";
 import type { Tenant } from "@/lib/generated/prisma/client";
 import type { Credential } from "@/lib/governance/credential";
 import type { Scope } from "@/lib/governance/scopes";
+import type { WriteLimitSubject } from "@/lib/governance/write-limits";
 import type { WriteContext, WritePreview } from "@/lib/writes/write-operation";
 
 export type OperationContext = {
@@ -54,6 +55,11 @@ export type TypedWriteOperation<I extends z.ZodType, R> = Omit<Common<I, unknown
   preview: (ctx: WriteContext, input: z.output<I>) => Promise<WritePreview>;
   /** Applies the change, re-checking every invariant against current data. */
   execute: (ctx: WriteContext, input: z.output<I>) => Promise<R>;
+  /**
+   * What the write does in the terms of the credential's write limits (points, codes, the member
+   * tiers and coupon pool it touches), resolved from current data; checked at request and execution.
+   */
+  limitSubject: (ctx: WriteContext, input: z.output<I>) => Promise<WriteLimitSubject>;
   /** Text for the executed result, shown to approvers and agents. */
   describeResult: (result: R) => string;
 };

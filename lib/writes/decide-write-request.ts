@@ -8,7 +8,9 @@ import type { Tx } from "@/lib/db/transaction";
 import type { Prisma, WriteRequest } from "@/lib/generated/prisma/client";
 import { isUuid } from "@/lib/ids";
 import { OperationError } from "@/lib/errors";
+import { limitHolderNoun, storedWriteLimits } from "@/lib/governance/write-limits";
 import { writeArgumentsHash } from "./arguments-hash";
+import { enforceWriteLimits } from "./enforce-write-limits";
 import { effectiveStatus } from "./status";
 import type { FindWrite } from "./write-operation";
 
@@ -92,14 +94,16 @@ export async function approveWriteRequestWith(db: Db, input: DecisionInput, find
       assertPending(request, now);
       if (effectiveStatus(request, now) === "expired") return markExpired(tx, request, input, now);
 
-      const key = request.requesterKeyId ? await tx.apiKey.findUnique({ where: { id: request.requesterKeyId } }) : null;
+      const key = request.requesterKeyId
+        ? await tx.apiKey.findUnique({ where: { id: request.requesterKeyId }, include: { oauthGrant: { select: { id: true } } } })
+        : null;
       if (key?.issuerId && key.issuerId === approver.id) {
         throw new OperationError(
           "four_eyes",
           "You issued the key that asked for this change, so you cannot approve it yourself (four-eyes rule). Ask another approver.",
         );
       }
-      const audit = (action: string, outcome: "ok" | "error", errorCode: string | null = null) =>
+      const audit = (action: string, outcome: "ok" | "error" | "denied", errorCode: string | null = null) =>
         recordAuditEvent(tx, {
           tenantId: request.tenantId,
           actorType: "user",
@@ -120,7 +124,8 @@ export async function approveWriteRequestWith(db: Db, input: DecisionInput, find
           data: { status: "failed", decidedById: approver.id, decidedAt: now, reason: input.reason ?? null, error: { code, message } },
         });
         await audit("write.approve", "ok");
-        await audit(`${request.operation}.execute`, "error", code);
+        // A write beyond the requesting credential's limits is a refusal, not a failure of the write.
+        await audit(`${request.operation}.execute`, code === "limit_exceeded" ? "denied" : "error", code);
         return { request: failed, outcome: "failed" };
       };
 
@@ -142,6 +147,18 @@ export async function approveWriteRequestWith(db: Db, input: DecisionInput, find
       await tx.$executeRawUnsafe("SAVEPOINT execute_write");
       let result: unknown;
       try {
+        // The requesting key's limits as they are now, not as they were when the request was queued:
+        // an admin who lowers a cap (or pauses writes) stops pending requests beyond it too.
+        await enforceWriteLimits(tx, {
+          limits: storedWriteLimits(key?.writeLimits),
+          keyId: key?.id ?? null,
+          tenant,
+          operation,
+          args: parsed.data,
+          now,
+          phase: "execute",
+          credentialNoun: limitHolderNoun("key", !!key?.oauthGrant),
+        });
         result = await operation.execute({ tx, tenant, now, writeRequestId: request.id }, parsed.data);
         await tx.$executeRawUnsafe("RELEASE SAVEPOINT execute_write");
       } catch (err) {

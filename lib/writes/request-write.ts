@@ -8,7 +8,9 @@ import { env } from "@/lib/env";
 import type { Tenant, WriteRequest } from "@/lib/generated/prisma/client";
 import type { Credential } from "@/lib/governance/credential";
 import { OperationError } from "@/lib/errors";
+import { limitHolderNoun } from "@/lib/governance/write-limits";
 import { writeArgumentsHash } from "./arguments-hash";
+import { enforceWriteLimits } from "./enforce-write-limits";
 import type { WriteReceipt } from "./receipt";
 import { viewStatus } from "./read-write-requests";
 import { effectiveStatus } from "./status";
@@ -88,6 +90,17 @@ export async function requestWrite(
           return receiptOf(existing, true, ctx.now);
         }
       }
+      // The credential's write limits, before anything is previewed or stored (a refusal stores nothing).
+      await enforceWriteLimits(tx, {
+        limits: ctx.credential.limits,
+        keyId: requesterKeyId,
+        tenant: ctx.tenant,
+        operation,
+        args,
+        now: ctx.now,
+        phase: "request",
+        credentialNoun: limitHolderNoun(ctx.credential.type),
+      });
       const preview = await operation.preview({ tx, tenant: ctx.tenant, now: ctx.now, writeRequestId: null }, args);
       const request = await tx.writeRequest.create({
         data: {

@@ -4,6 +4,7 @@
 import type { z } from "zod";
 import type { Tx } from "@/lib/db/transaction";
 import type { Tenant } from "@/lib/generated/prisma/client";
+import type { WriteLimitSubject } from "@/lib/governance/write-limits";
 
 /** One line of a write preview: what changes, from what, to what. */
 export type PreviewChange = { target: string; field: string; before: unknown; after: unknown };
@@ -24,6 +25,11 @@ export type ExecutableWrite = {
   preview: (ctx: WriteContext, input: unknown) => Promise<WritePreview>;
   /** Applies the change, re-checking every invariant against current data. */
   execute: (ctx: WriteContext, input: unknown) => Promise<unknown>;
+  /**
+   * What the write would do in the terms of a credential's write limits (points, codes, the tiers
+   * and pool it touches), from current data. Asked when the request is queued and again at execution.
+   */
+  limitSubject: (ctx: WriteContext, input: unknown) => Promise<WriteLimitSubject>;
 };
 
 /** How the lifecycle finds the write a stored request names (the catalogue, bound by lib/operations). */

@@ -32,7 +32,7 @@ describe(`governed writes on ${testRuntime()}`, () => {
     return {
       db: database.db,
       tenant: t,
-      credential: { type: "key", id: key.id, tenantId: t.id, scopes: key.scopes, issuerId: key.issuerId, label: "agent" },
+      credential: { type: "key", id: key.id, tenantId: t.id, scopes: key.scopes, limits: {}, issuerId: key.issuerId, label: "agent" },
       requestId: crypto.randomUUID(),
       now: new Date(),
       surface: "mcp",

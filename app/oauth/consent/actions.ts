@@ -6,6 +6,7 @@
 import { headers } from "next/headers";
 import { formString, formStrings } from "@/lib/console/action-result";
 import { currentUserId } from "@/lib/console/session";
+import { writeLimitsFromForm } from "@/lib/console/write-limits-plan";
 import { getReadyDb } from "@/lib/db/ready";
 import { decideConsent, paramsFrom } from "@/lib/oauth/authorize";
 import { oauthUrls } from "@/lib/oauth/config";
@@ -25,6 +26,7 @@ export async function consentAction(_prev: ConsentActionState, form: FormData): 
         tenant: formString(form, "tenant"),
         preset: formString(form, "preset") || undefined,
         grantedScopes: formStrings(form, "scopes"),
+        writeLimits: writeLimitsFromForm(form),
       },
       oauthUrls(await headers()),
     );

@@ -2,9 +2,10 @@
 
 import { useActionState, useEffect, useMemo, useState } from "react";
 import { Notice, buttonStyles } from "@/components/console/ui";
+import { WriteLimitsFields } from "@/components/console/write-limits-fields";
 import { consentAction, type ConsentActionState } from "./actions";
 
-export type ConsentTenant = { slug: string; name: string; roles: string[]; mayGrantAdminScopes: boolean };
+export type ConsentTenant = { slug: string; name: string; roles: string[]; mayGrantAdminScopes: boolean; tiers: string[] };
 export type ConsentScope = { scope: string; kind: "read" | "write"; description: string };
 
 type Props = {
@@ -23,6 +24,9 @@ export function ConsentForm({ params, csrf, tenants, presets, adminScopes, initi
   const [state, act, pending] = useActionState<ConsentActionState, FormData>(consentAction, { status: "idle" });
   const current = useMemo(() => tenants.find((t) => t.slug === tenant), [tenants, tenant]);
   const mayGrant = current?.mayGrantAdminScopes ?? false;
+  const writeScopeNames = useMemo(() => new Set(adminScopes.filter((s) => s.kind === "write").map((s) => s.scope)), [adminScopes]);
+  // Write limits are chosen with the write scopes they cap, as on a key.
+  const [writes, setWrites] = useState<ReadonlySet<string>>(() => new Set(initialScopes.filter((s) => writeScopeNames.has(s))));
 
   useEffect(() => {
     // A plain navigation (not a form submission) to the client's redirect URI.
@@ -75,7 +79,21 @@ export function ConsentForm({ params, csrf, tenants, presets, adminScopes, initi
         <div className="mt-1 space-y-1">
           {adminScopes.map((s) => (
             <label key={s.scope} className={`flex items-start gap-2 text-sm ${mayGrant ? "" : "text-slate-400"}`}>
-              <input type="checkbox" name="scopes" value={s.scope} defaultChecked={mayGrant && initialScopes.includes(s.scope)} disabled={!mayGrant} className="mt-1" />
+              <input
+                type="checkbox"
+                name="scopes"
+                value={s.scope}
+                defaultChecked={mayGrant && initialScopes.includes(s.scope)}
+                disabled={!mayGrant}
+                className="mt-1"
+                onChange={(e) => {
+                  if (s.kind !== "write") return;
+                  const next = new Set(writes);
+                  if (e.target.checked) next.add(s.scope);
+                  else next.delete(s.scope);
+                  setWrites(next);
+                }}
+              />
               <span>
                 <span className="font-mono text-xs">{s.scope}</span> — {s.description}
                 {s.kind === "write" ? " Writes are requests an approver must approve." : ""}
@@ -84,6 +102,8 @@ export function ConsentForm({ params, csrf, tenants, presets, adminScopes, initi
           ))}
         </div>
       </fieldset>
+
+      {mayGrant && writes.size ? <WriteLimitsFields key={tenant} tiers={current?.tiers ?? []} idPrefix="consent-limits" /> : null}
 
       {state.status === "error" ? (
         <Notice tone="error">

@@ -6,6 +6,7 @@ import { redirect } from "next/navigation";
 import { headers } from "next/headers";
 import { Notice } from "@/components/console/ui";
 import { loadSignedInUser } from "@/lib/console/access";
+import { tenantTierNames } from "@/lib/console/key-limits";
 import { currentUserId } from "@/lib/console/session";
 import { getReadyDb } from "@/lib/db/ready";
 import { GRANTABLE_SCOPES, PRESETS, PRESET_NAMES, SCOPES } from "@/lib/governance/scopes";
@@ -61,7 +62,16 @@ export default async function ConsentPage({ searchParams }: Props) {
   if (signedIn.memberships.length === 0) {
     return shell(<Notice tone="error">You are not a member of any tenant, so there is nothing to connect. Ask an admin to add you.</Notice>);
   }
-  const tenants = signedIn.memberships.map((m) => ({ slug: m.tenant.slug, name: m.tenant.name, roles: m.roles, mayGrantAdminScopes: mayGrantAdminScopes(m.roles) }));
+  const tenants = await Promise.all(
+    signedIn.memberships.map(async (m) => ({
+      slug: m.tenant.slug,
+      name: m.tenant.name,
+      roles: m.roles,
+      mayGrantAdminScopes: mayGrantAdminScopes(m.roles),
+      // For the write limits an admin may set with write scopes.
+      tiers: mayGrantAdminScopes(m.roles) ? await tenantTierNames(db, m.tenant.id) : [],
+    })),
+  );
   const firstRoles = signedIn.memberships[0]?.roles ?? [];
   const suggestion = suggestedConsent(firstRoles, request.requestedScopes);
   const hiddenParams: Record<string, string> = {};

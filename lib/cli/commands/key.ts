@@ -1,7 +1,9 @@
 import { z } from "zod";
 import { issueApiKey, parseExpiry } from "@/lib/auth/api-keys";
-import { listTenantKeys } from "@/lib/console/keys";
-import { PresetSchema, ScopeSchema, DEFAULT_PRESET, ScopeGrantError } from "@/lib/governance/scopes";
+import { ConsoleInputError, listTenantKeys } from "@/lib/console/keys";
+import { planWriteLimits, WRITE_LIMIT_FIELDS } from "@/lib/console/write-limits-plan";
+import { describeWriteLimits, storedWriteLimits } from "@/lib/governance/write-limits";
+import { PresetSchema, ScopeSchema, DEFAULT_PRESET, ScopeGrantError, resolveScopes } from "@/lib/governance/scopes";
 import { TenantSlugSchema } from "@/lib/governance/tenants";
 import { CliError, defineCommand, tenantFlag } from "../command";
 import { recordCliEvent } from "../cli-audit";
@@ -16,6 +18,11 @@ export const keyCreate = defineCommand({
     scopes: { type: "string", description: "Extra scopes, comma-separated (members:pii and write scopes)", placeholder: "a,b" },
     expires: { type: "string", description: "Lifetime such as 12h, 30d or 8w (default: no expiry)", placeholder: "30d" },
     as: { type: "string", description: "Email of the console user recorded as issuer", placeholder: "email" },
+    [WRITE_LIMIT_FIELDS.maxPointsPerRequest.flag]: { type: "string", description: "Write limit: at most N points per award or redemption", placeholder: "N" },
+    [WRITE_LIMIT_FIELDS.maxCodesPerRequest.flag]: { type: "string", description: "Write limit: at most N codes per top-up or new pool", placeholder: "N" },
+    [WRITE_LIMIT_FIELDS.maxWritesPerDay.flag]: { type: "string", description: "Write limit: at most N write requests per day (tenant's time zone; 0 pauses writes)", placeholder: "N" },
+    [WRITE_LIMIT_FIELDS.allowedTiers.flag]: { type: "string", description: "Write limit: only members of these tiers", placeholder: "Bronze,Silver" },
+    [WRITE_LIMIT_FIELDS.allowedPools.flag]: { type: "string", description: "Write limit: only these coupon pools", placeholder: "Summer" },
   },
   schema: z.object({
     tenant: TenantSlugSchema,
@@ -38,10 +45,17 @@ export const keyCreate = defineCommand({
       })
       .optional(),
     as: z.email().optional(),
+    // Checked against WriteLimitsInputSchema (with the tenant's tiers) in run.
+    [WRITE_LIMIT_FIELDS.maxPointsPerRequest.flag]: z.string().optional(),
+    [WRITE_LIMIT_FIELDS.maxCodesPerRequest.flag]: z.string().optional(),
+    [WRITE_LIMIT_FIELDS.maxWritesPerDay.flag]: z.string().optional(),
+    [WRITE_LIMIT_FIELDS.allowedTiers.flag]: z.string().optional(),
+    [WRITE_LIMIT_FIELDS.allowedPools.flag]: z.string().optional(),
   }),
   examples: [
     'npx socode key:create --tenant demo --name "Claude Code" --preset metrics:read',
     'npx socode key:create --tenant demo --name "Ops agent" --preset analyst --scopes coupons:write --expires 30d',
+    'npx socode key:create --tenant demo --name "Points bot" --scopes points:write --max-points 500 --max-writes-per-day 20 --tiers Bronze,Silver',
   ],
   run: async (ctx, input) => {
     const db = await ctx.db();
@@ -54,8 +68,15 @@ export const keyCreate = defineCommand({
       }
       issuerId = issuer.id;
     }
+    const rawLimits = Object.fromEntries(
+      Object.entries(WRITE_LIMIT_FIELDS).flatMap(([field, spec]) => (input[spec.flag] === undefined ? [] : [[field, input[spec.flag]]])),
+    );
     try {
       const { key, secret } = await db.$transaction(async (tx) => {
+        const writeLimits = await planWriteLimits(tx, tenant.id, resolveScopes(input.preset, input.scopes), rawLimits).catch((e: unknown) => {
+          if (e instanceof ConsoleInputError) throw new CliError(e.code, e.message, 2);
+          throw e;
+        });
         const issued = await issueApiKey(tx, {
           tenantId: tenant.id,
           name: input.name,
@@ -63,20 +84,22 @@ export const keyCreate = defineCommand({
           grantedScopes: input.scopes,
           issuerId,
           expiresAt: input.expires ?? null,
+          writeLimits,
         });
         await recordCliEvent(tx, {
           tenantId: tenant.id,
           action: "key.create",
           target: `key:${issued.key.id}`,
-          arguments: { name: input.name, preset: input.preset, scopes: issued.key.scopes, expiresAt: input.expires ?? null },
+          arguments: { name: input.name, preset: input.preset, scopes: issued.key.scopes, expiresAt: input.expires ?? null, writeLimits: writeLimits ?? {} },
           outcome: "ok",
         });
         return issued;
       });
       return {
-        data: { id: key.id, tenant: tenant.slug, name: key.name, preset: key.preset, scopes: key.scopes, displayPrefix: key.displayPrefix, expiresAt: key.expiresAt, secret },
+        data: { id: key.id, tenant: tenant.slug, name: key.name, preset: key.preset, scopes: key.scopes, writeLimits: key.writeLimits ?? {}, displayPrefix: key.displayPrefix, expiresAt: key.expiresAt, secret },
         text: [
           `Created key ${key.displayPrefix}… (${key.id}) for ${tenant.slug}: ${key.scopes.join(", ")}`,
+          ...describeWriteLimits(storedWriteLimits(key.writeLimits)).map((l) => `  limit: ${l}`),
           "",
           `  ${secret}`,
           "",
@@ -100,7 +123,12 @@ export const keyList = defineCommand({
     const tenant = await tenantFlag(db, input.tenant);
     const rows = await listTenantKeys(db, tenant.id);
     const text = rows.length
-      ? rows.map((r) => `${r.id}  ${r.displayPrefix}…  ${r.status.padEnd(7)}  ${r.name}  [${r.scopes.join(", ")}]  last used ${r.lastUsedAt?.toISOString() ?? "never"}`).join("\n")
+      ? rows
+          .map((r) => {
+            const limits = describeWriteLimits(r.writeLimits);
+            return `${r.id}  ${r.displayPrefix}…  ${r.status.padEnd(7)}  ${r.name}  [${r.scopes.join(", ")}]  last used ${r.lastUsedAt?.toISOString() ?? "never"}${limits.length ? `\n    limits: ${limits.join("; ")}` : ""}`;
+          })
+          .join("\n")
       : `No keys for ${tenant.slug}. Create one with \`npx socode key:create --tenant ${tenant.slug} --name …\`.`;
     return { data: rows, text };
   },

@@ -5,7 +5,7 @@ import type { Tx } from "@/lib/db/transaction";
 import type { Member } from "@/lib/generated/prisma/client";
 import { OperationError } from "@/lib/errors";
 import { defineWriteOperation } from "@/lib/operations/operation";
-import { findMember, memberLabel } from "@/lib/loyalty/lookups";
+import { findMember, memberLabel, memberTierName } from "@/lib/loyalty/lookups";
 
 const ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 
@@ -56,6 +56,7 @@ export const issueAmbassadorCodeOperation = defineWriteOperation({
     const code = await chooseCode(tx, tenant.id, member, input.code);
     return { summary: `Issue ambassador code ${code} to ${memberLabel(member)}.`, changes: [{ target: memberLabel(member), field: "ambassador code", before: null, after: code }] };
   },
+  limitSubject: async ({ tx, tenant }, input) => ({ tiers: [await memberTierName(tx, await findMember(tx, tenant.id, input.member))] }),
   execute: async ({ tx, tenant }, input) => {
     const member = await findMember(tx, tenant.id, input.member, { lock: true });
     const code = await chooseCode(tx, tenant.id, member, input.code);

@@ -7,7 +7,7 @@ import { findCouponPool } from "@/lib/loyalty/coupon-pools";
 import { applyFactsToRollups } from "@/lib/semantic/rollups";
 import { OperationError } from "@/lib/errors";
 import { defineWriteOperation } from "@/lib/operations/operation";
-import { findMember, memberLabel } from "@/lib/loyalty/lookups";
+import { findMember, memberLabel, memberTierName } from "@/lib/loyalty/lookups";
 import { literal } from "@/lib/db/like";
 
 export const MAX_TOP_UP = 10_000;
@@ -74,6 +74,7 @@ export const createCouponPoolOperation = defineWriteOperation({
       ],
     };
   },
+  limitSubject: async (_ctx, input) => ({ codes: input.initialCodes, pool: input.name }),
   execute: async ({ tx, tenant, now }, input) => {
     await assertNewPool(tx, tenant.id, input);
     const pool = await tx.couponPool.create({
@@ -123,6 +124,7 @@ export const topUpCouponPoolOperation = defineWriteOperation({
       ],
     };
   },
+  limitSubject: async ({ tx, tenant }, input) => ({ codes: input.codes, pool: (await findCouponPool(tx, tenant.id, input.pool)).name }),
   execute: async ({ tx, tenant, now }, input) => {
     const pool = await findCouponPool(tx, tenant.id, input.pool);
     // Serialise top-ups of one pool so its size stays exact.
@@ -153,6 +155,11 @@ export const issueCouponOperation = defineWriteOperation({
       summary: `Issue one "${pool.name}" coupon to ${memberLabel(member)}.`,
       changes: [{ target: `pool ${pool.name}`, field: "remaining codes", before: remaining, after: remaining - 1 }],
     };
+  },
+  limitSubject: async ({ tx, tenant }, input) => {
+    const pool = await findCouponPool(tx, tenant.id, input.pool);
+    const member = await findMember(tx, tenant.id, input.member);
+    return { pool: pool.name, tiers: [await memberTierName(tx, member)] };
   },
   execute: async ({ tx, tenant, now }, input) => {
     const { pool, member } = await issuable(tx, tenant.id, input, now);
@@ -194,6 +201,11 @@ export const voidCouponOperation = defineWriteOperation({
       summary: `Void coupon ${coupon.code}: ${input.reason}`,
       changes: [{ target: `coupon ${coupon.code}`, field: "status", before: coupon.issuedAt ? "issued" : "available", after: "voided" }],
     };
+  },
+  limitSubject: async ({ tx, tenant }, input) => {
+    const coupon = await voidable(tx, tenant.id, input.code);
+    const pool = await tx.couponPool.findUniqueOrThrow({ where: { id: coupon.poolId }, select: { name: true } });
+    return { pool: pool.name };
   },
   execute: async ({ tx, tenant, now }, input) => {
     const coupon = await voidable(tx, tenant.id, input.code, true);

@@ -6,7 +6,7 @@ import { applyFactsToRollups } from "@/lib/semantic/rollups";
 import { OperationError } from "@/lib/errors";
 import { defineWriteOperation } from "@/lib/operations/operation";
 import type { PreviewChange } from "@/lib/writes/write-operation";
-import { findMember, findStore, findTier, memberLabel } from "@/lib/loyalty/lookups";
+import { findMember, findStore, findTier, memberLabel, memberTierName } from "@/lib/loyalty/lookups";
 
 const ExternalId = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9._:-]+$/, "letters, digits and . _ : - only");
 const Name = z.string().trim().min(1).max(120);
@@ -38,6 +38,10 @@ export const createMemberOperation = defineWriteOperation({
         { target: `member ${input.externalId}`, field: "tier", before: null, after: tier.name },
       ],
     };
+  },
+  limitSubject: async ({ tx, tenant }, input) => {
+    const tier = input.tier ? await findTier(tx, tenant.id, input.tier) : await tx.tier.findFirst({ where: { tenantId: tenant.id }, orderBy: { rank: "asc" } });
+    return { tiers: tier ? [tier.name] : [] };
   },
   execute: async ({ tx, tenant, now }, input) => {
     const { tier, store } = await resolveNewMember(tx, tenant.id, input);
@@ -88,6 +92,7 @@ export const updateMemberOperation = defineWriteOperation({
     const { changes, member } = await memberChanges(tx, tenant.id, input);
     return { summary: `Update ${memberLabel(member)}: ${changes.map((c) => c.field).join(", ")}.`, changes };
   },
+  limitSubject: async ({ tx, tenant }, input) => ({ tiers: [await memberTierName(tx, await findMember(tx, tenant.id, input.member))] }),
   execute: async ({ tx, tenant }, input) => {
     const { member, data } = await memberChanges(tx, tenant.id, input);
     await tx.member.update({ where: { id: member.id }, data });
@@ -150,6 +155,11 @@ export const changeMemberTierOperation = defineWriteOperation({
       summary: `Move ${memberLabel(member)} from ${from} to ${to.name}: ${input.reason}`,
       changes: [{ target: memberLabel(member), field: "tier", before: from, after: to.name }],
     };
+  },
+  // Both ends count: a key limited to Bronze and Silver may neither move a Gold member nor promote to Gold.
+  limitSubject: async ({ tx, tenant }, input) => {
+    const member = await findMember(tx, tenant.id, input.member);
+    return { tiers: [await memberTierName(tx, member), (await findTier(tx, tenant.id, input.tier)).name] };
   },
   execute: async ({ tx, tenant }, input) => {
     const { member, from, to } = await tierChange(tx, tenant.id, input);

@@ -5,7 +5,7 @@ import type { Tx } from "@/lib/db/transaction";
 import { applyFactsToRollups } from "@/lib/semantic/rollups";
 import { OperationError } from "@/lib/errors";
 import { defineWriteOperation } from "@/lib/operations/operation";
-import { findMember, memberLabel } from "@/lib/loyalty/lookups";
+import { findMember, memberLabel, memberTierName } from "@/lib/loyalty/lookups";
 
 export const MAX_POINTS_PER_REQUEST = 1_000_000;
 
@@ -47,6 +47,12 @@ async function apply(tx: Tx, tenantId: string, input: PointsInput, direction: 1 
   return { memberId: member.id, before, after };
 }
 
+/** Points moved, and the member's tier (for a credential's allowed tiers). */
+async function pointsSubject(tx: Tx, tenantId: string, input: PointsInput) {
+  const member = await findMember(tx, tenantId, input.member);
+  return { points: input.points, tiers: [await memberTierName(tx, member)] };
+}
+
 export const awardPointsOperation = defineWriteOperation({
   name: "award_points",
   title: "Award points",
@@ -62,6 +68,7 @@ export const awardPointsOperation = defineWriteOperation({
       changes: [{ target: memberLabel(member), field: "points balance", before, after }],
     };
   },
+  limitSubject: ({ tx, tenant }, input) => pointsSubject(tx, tenant.id, input),
   execute: ({ tx, tenant, now, writeRequestId }, input) => apply(tx, tenant.id, input, 1, now, writeRequestId),
   describeResult: (r) => `Balance of member ${r.memberId}: ${r.before} → ${r.after}.`,
 });
@@ -81,6 +88,7 @@ export const redeemPointsOperation = defineWriteOperation({
       changes: [{ target: memberLabel(member), field: "points balance", before, after }],
     };
   },
+  limitSubject: ({ tx, tenant }, input) => pointsSubject(tx, tenant.id, input),
   execute: ({ tx, tenant, now, writeRequestId }, input) => apply(tx, tenant.id, input, -1, now, writeRequestId),
   describeResult: (r) => `Balance of member ${r.memberId}: ${r.before} → ${r.after}.`,
 });

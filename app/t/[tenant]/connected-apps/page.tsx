@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { describeWriteLimits } from "@/lib/governance/write-limits";
 import { Badge, EmptyState, PageHeader, tableStyles } from "@/components/console/ui";
 import { formatAgo, formatDateTime } from "@/components/console/format";
 import { requireConsoleUser } from "@/lib/console/session";
@@ -56,6 +57,14 @@ export default async function ConnectedAppsPage({ params }: Props) {
                   {all ? <td className={tableStyles.td}>{a.userEmail}</td> : null}
                   <td className={tableStyles.td}>
                     <div className="font-mono text-xs">{a.scopes.join(" ")}</div>
+                    {describeWriteLimits(a.writeLimits).length ? (
+                      <div className="mt-1 text-xs text-amber-800">Limits: {describeWriteLimits(a.writeLimits).join("; ")}</div>
+                    ) : null}
+                    {all && !a.revokedAt && a.scopes.some((s) => s.endsWith(":write")) ? (
+                      <a href={`/t/${access.tenant.slug}/keys/${a.apiKeyId}`} className="mt-1 inline-block text-xs font-medium text-indigo-700 hover:underline">
+                        Write limits
+                      </a>
+                    ) : null}
                   </td>
                   <td className={tableStyles.td}>{formatDateTime(a.createdAt)}</td>
                   <td className={tableStyles.td}>{formatAgo(a.lastUsedAt, now)}</td>

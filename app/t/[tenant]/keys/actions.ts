@@ -7,7 +7,9 @@ import { getReadyDb } from "@/lib/db/ready";
 import { actionError, formString, formStrings, type ActionError } from "@/lib/console/action-result";
 import { publicBaseUrl } from "@/lib/console/base-url";
 import { clientConfigs, mcpEndpoint, type ClientConfig } from "@/lib/console/client-config";
+import { updateKeyWriteLimits } from "@/lib/console/key-limits";
 import { issueConsoleKey, revokeConsoleKey, rotateConsoleKey, type IssuedConsoleKey } from "@/lib/console/keys";
+import { writeLimitsFromForm } from "@/lib/console/write-limits-plan";
 import { authorizeConsoleAction } from "@/lib/console/session";
 
 export type IssuedKeyView = Omit<IssuedConsoleKey, "expiresAt"> & { expiresAt: string | null; endpoint: string; configs: ClientConfig[]; skillUrl: string };
@@ -34,6 +36,7 @@ export async function issueKeyAction(_prev: KeyActionState, form: FormData): Pro
       preset: formString(form, "preset") || undefined,
       grantedScopes: formStrings(form, "scopes"),
       expiry: formString(form, "expiry") || undefined,
+      writeLimits: writeLimitsFromForm(form),
     });
     revalidatePath(`/t/${access.tenant.slug}/keys`);
     return { status: "issued", key: await view(issued, access.tenant.slug), rotated: false };
@@ -62,6 +65,19 @@ export async function revokeKeyAction(_prev: KeyActionState, form: FormData): Pr
     const { name } = await revokeConsoleKey(await getReadyDb(), access, formString(form, "keyId"));
     revalidatePath(`/t/${access.tenant.slug}/keys`);
     return { status: "done", message: `Key "${name}" is revoked; clients using it are refused from now on.` };
+  } catch (err) {
+    return actionError(err);
+  }
+}
+
+export async function updateKeyLimitsAction(_prev: KeyActionState, form: FormData): Promise<KeyActionState> {
+  try {
+    const access = await authorizeConsoleAction({ tenant: formString(form, "tenant"), need: "keys.manage", action: "key.limits", label: "Changing a key's write limits" });
+    const keyId = formString(form, "keyId");
+    const { name, limits } = await updateKeyWriteLimits(await getReadyDb(), access, keyId, writeLimitsFromForm(form));
+    revalidatePath(`/t/${access.tenant.slug}/keys`);
+    revalidatePath(`/t/${access.tenant.slug}/keys/${keyId}`);
+    return { status: "done", message: limits ? `Write limits of "${name}" saved; they apply to its next request and to its pending requests when approved.` : `"${name}" has no write limits now.` };
   } catch (err) {
     return actionError(err);
   }

@@ -9,9 +9,11 @@ import {
   ROTATION_GRACE_CHOICES,
   scopeChoices,
 } from "@/lib/console/key-scope-rules";
+import { tenantTierNames } from "@/lib/console/key-limits";
 import { KeyListQuerySchema, listTenantKeys, type KeyRow } from "@/lib/console/keys";
 import { requireConsoleUser } from "@/lib/console/session";
 import { DEFAULT_PRESET, PRESETS, PRESET_NAMES } from "@/lib/governance/scopes";
+import { describeWriteLimits } from "@/lib/governance/write-limits";
 import { IssueKey } from "./_components/issue-key";
 import { KeyActions } from "./_components/key-actions";
 
@@ -27,7 +29,8 @@ export default async function KeysPage({ params, searchParams }: Props) {
   const access = await requireConsoleUser({ tenant, need: "keys.read", from: `/t/${tenant}/keys` });
   const query = KeyListQuerySchema.parse(await searchParams);
   const now = new Date();
-  const keys = await listTenantKeys(await getReadyDb(), access.tenant.id, query, now);
+  const db = await getReadyDb();
+  const [keys, tiers] = await Promise.all([listTenantKeys(db, access.tenant.id, query, now), tenantTierNames(db, access.tenant.id)]);
   const slug = access.tenant.slug;
 
   return (
@@ -43,6 +46,7 @@ export default async function KeysPage({ params, searchParams }: Props) {
             expiries={Object.entries(KEY_EXPIRY_CHOICES).map(([value, c]) => ({ value, label: c.label }))}
             defaultPreset={DEFAULT_PRESET}
             defaultExpiry={DEFAULT_KEY_EXPIRY}
+            tiers={tiers}
           />
         }
       />
@@ -93,7 +97,11 @@ export default async function KeysPage({ params, searchParams }: Props) {
             <tbody className="divide-y divide-slate-100">
               {keys.map((k) => (
                 <tr key={k.id} data-testid="key-row" data-key-name={k.name}>
-                  <td className={`${tableStyles.td} font-medium`}>{k.name}</td>
+                  <td className={`${tableStyles.td} font-medium`}>
+                    <a href={`/t/${slug}/keys/${k.id}`} className="text-indigo-700 hover:underline">
+                      {k.name}
+                    </a>
+                  </td>
                   <td className={`${tableStyles.td} whitespace-nowrap font-mono text-xs`}>{k.displayPrefix}…</td>
                   <td className={tableStyles.td}>
                     <span className="text-xs text-slate-500">{k.preset}</span>
@@ -104,6 +112,11 @@ export default async function KeysPage({ params, searchParams }: Props) {
                         </Badge>
                       ))}
                     </div>
+                    {describeWriteLimits(k.writeLimits).length ? (
+                      <p className="mt-1 text-xs text-amber-800" data-testid="key-limits-summary">
+                        Limits: {describeWriteLimits(k.writeLimits).join("; ")}
+                      </p>
+                    ) : null}
                   </td>
                   <td className={`${tableStyles.td} text-xs`}>{k.issuer ?? <span className="text-slate-400">CLI</span>}</td>
                   <td className={`${tableStyles.td} whitespace-nowrap text-xs`} title={formatDateTime(k.createdAt)}>

@@ -71,6 +71,11 @@ export function ApprovalCard({
       <p className="mt-2 text-sm text-slate-600">
         Asked by <Requester item={item} />
       </p>
+      {item.requester?.writeLimits.length ? (
+        <p className="mt-1 text-xs text-amber-800" data-testid="requester-limits">
+          The key&apos;s write limits (checked again when you approve): {item.requester.writeLimits.join("; ")}
+        </p>
+      ) : null}
 
       {item.changes.length ? (
         <div className="mt-3 overflow-x-auto">

@@ -3,6 +3,7 @@
 import { useActionState, useState } from "react";
 import { Modal } from "@/components/console/modal";
 import { Notice, buttonStyles, inputStyles } from "@/components/console/ui";
+import { WriteLimitsFields } from "@/components/console/write-limits-fields";
 import { issueKeyAction, type KeyActionState } from "../actions";
 import { SecretDialog } from "./secret-dialog";
 
@@ -17,11 +18,15 @@ type Props = {
   expiries: ExpiryOption[];
   defaultPreset: string;
   defaultExpiry: string;
+  /** The tenant's tiers, for the write limits. */
+  tiers: string[];
 };
 
-export function IssueKey({ tenant, presets, scopeChoices, expiries, defaultPreset, defaultExpiry }: Props) {
+export function IssueKey({ tenant, presets, scopeChoices, expiries, defaultPreset, defaultExpiry, tiers }: Props) {
   const [open, setOpen] = useState(false);
   const [preset, setPreset] = useState(defaultPreset);
+  // Write limits are asked for with the write scopes they cap.
+  const [writeScopes, setWriteScopes] = useState<ReadonlySet<string>>(new Set());
   const [shown, setShown] = useState<KeyActionState>({ status: "idle" });
   const [state, action, pending] = useActionState<KeyActionState, FormData>(async (prev, form) => {
     const result = await issueKeyAction(prev, form);
@@ -68,7 +73,21 @@ export function IssueKey({ tenant, presets, scopeChoices, expiries, defaultPrese
             <div className="mt-2 space-y-2">
               {choices.map((c) => (
                 <label key={c.scope} className={`flex items-start gap-2 text-sm ${c.available ? "" : "opacity-50"}`}>
-                  <input type="checkbox" name="scopes" value={c.scope} disabled={!c.available} className="mt-1" aria-describedby={`scope-${c.scope}`} />
+                  <input
+                    type="checkbox"
+                    name="scopes"
+                    value={c.scope}
+                    disabled={!c.available}
+                    className="mt-1"
+                    aria-describedby={`scope-${c.scope}`}
+                    onChange={(e) => {
+                      if (c.kind !== "write") return;
+                      const next = new Set(writeScopes);
+                      if (e.target.checked) next.add(c.scope);
+                      else next.delete(c.scope);
+                      setWriteScopes(next);
+                    }}
+                  />
                   <span>
                     <span className="font-mono text-xs font-semibold">{c.scope}</span>{" "}
                     {c.kind === "write" ? <span className="text-xs text-amber-700">(write)</span> : <span className="text-xs text-slate-500">(read)</span>}
@@ -81,6 +100,7 @@ export function IssueKey({ tenant, presets, scopeChoices, expiries, defaultPrese
               ))}
             </div>
           </fieldset>
+          {writeScopes.size ? <WriteLimitsFields tiers={tiers} idPrefix="issue-limits" /> : null}
           <label className="block text-sm font-medium">
             Expires after
             <select name="expiry" defaultValue={defaultExpiry} className={`mt-1 ${inputStyles}`}>

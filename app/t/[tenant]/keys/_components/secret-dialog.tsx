@@ -48,7 +48,11 @@ export function SecretDialog({ issued, rotated, onClose }: { issued: IssuedKeyVi
             </div>
           ))}
           <div className="rounded-md border border-slate-200 px-3 py-2 text-sm" data-testid="skill-install">
-            <p className="font-medium">Teach Claude Code to use it: the flash-operations skill</p>
+            <p className="flex items-center gap-2 font-medium">
+              {/* eslint-disable-next-line @next/next/no-img-element -- a 20 px static SVG needs no image optimisation */}
+              <img src="/icons/flash-operations.svg" alt="" width={20} height={20} className="rounded" />
+              Teach Claude Code to use it: the flash-operations skill
+            </p>
             <p className="mt-1 text-slate-600">
               <a className="text-indigo-700 underline" href={issued.skillUrl} download>
                 Download flash-operations.zip
