@@ -1,12 +1,16 @@
-// Audit log benchmarks on PostgreSQL: sustained audited appends (zero loss), chain verification
-// speed per million events, and the console audit page's server work at 10 M events with filters.
+// Audit log benchmarks: sustained audited appends (zero loss), chain verification speed per
+// million events, and the console audit page's server work at 10 M events with filters.
 //
 //   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/socode_bench_audit npx tsx bench/audit/run.ts \
-//     [--seconds 20] [--writers 1,16,64] [--verify-events 1000000] [--page-events 10000000] [--runs 20]
+//     [--seconds 20] [--writers 1,16,64,256] [--verify-events 1000000] [--page-events 10000000] [--runs 20]
+//   npx tsx bench/audit/run.ts --embedded --only appends --writers 1,16,64,256   # PGlite in a fresh temp folder
 //
 // The database named by DATABASE_URL is dropped and recreated (it must not be one you care about),
-// unless --reuse is given and it already holds the page events from an earlier run.
+// unless --reuse is given and it already holds the page events from an earlier run. --only appends
+// runs the first part alone (the other two take minutes to fill).
+import fs from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { audit, auditContentDigest, auditLinkHash, GENESIS_HASH, type ContentFields } from "@/lib/audit/record-audit-event";
 import { AUDIT_PAGE_SIZE, queryAuditEvents, recentAuditFacets, type AuditFilter } from "@/lib/audit/query-audit-events";
@@ -23,10 +27,12 @@ const { values } = parseArgs({
     "page-events": { type: "string", default: "10000000" },
     runs: { type: "string", default: "20" },
     reuse: { type: "boolean", default: false },
+    embedded: { type: "boolean", default: false },
+    only: { type: "string" },
   },
 });
 const url = process.env.DATABASE_URL ?? "";
-if (!url.startsWith("postgres")) throw new Error("Set DATABASE_URL to a PostgreSQL database this benchmark may drop and recreate.");
+if (!values.embedded && !url.startsWith("postgres")) throw new Error("Set DATABASE_URL to a PostgreSQL database this benchmark may drop and recreate (or pass --embedded).");
 const seconds = Number(values.seconds);
 const runs = Number(values.runs);
 const log = (message: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
@@ -36,9 +42,18 @@ function percentile(sorted: number[], p: number): number {
 }
 const round = (n: number) => Math.round(n * 10) / 10;
 
-const handle = values.reuse
-  ? await applyMigrations(url).then(() => connect({ kind: "server", url }))
-  : await freshDatabase(url);
+async function embeddedDatabase() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "socode-bench-audit-"));
+  const opened = await connect({ kind: "embedded", dataDir });
+  await applyMigrations(opened.connectionString);
+  return { ...opened, close: async () => { await opened.close(); fs.rmSync(dataDir, { recursive: true, force: true }); } };
+}
+
+const handle = values.embedded
+  ? await embeddedDatabase()
+  : values.reuse
+    ? await applyMigrations(url).then(() => connect({ kind: "server", url }))
+    : await freshDatabase(url);
 const db = handle.db;
 const sql = driverPool(db);
 
@@ -221,6 +236,7 @@ const report: Record<string, unknown> = {
   date: new Date().toISOString(),
   machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
   loadAverageAtStart: os.loadavg().map(round),
+  database: values.embedded ? "PGlite (embedded, served on its local socket)" : "PostgreSQL",
   pageSize: AUDIT_PAGE_SIZE,
 };
 try {
@@ -230,8 +246,10 @@ try {
     appends.push(await sustainedAppends(writers));
   }
   report.sustainedAppends = appends;
+  if (values.only !== "appends") {
   report.verification = await verificationSpeed(Number(values["verify-events"]));
   report.pageLoad = await pageLoad(Number(values["page-events"]));
+  }
   report.loadAverageAtEnd = os.loadavg().map(round);
   console.log(JSON.stringify(report, null, 2));
 } finally {
