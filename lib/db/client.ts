@@ -80,6 +80,11 @@ export function driverPool(db: Db): pg.Pool {
   return pool;
 }
 
+/** True for a client from `connect()` (its own connections), false for a transaction client inside one. */
+export function isRootClient(client: object): client is Db {
+  return driverPools.has(client as Db);
+}
+
 const globalForDb = globalThis as unknown as { socodeDb?: Promise<DatabaseHandle> };
 
 /** The process-wide database handle (kept on globalThis so dev reloads reuse it). */
