@@ -12,7 +12,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { audit, auditContentDigest, auditLinkHash, GENESIS_HASH, type ContentFields } from "@/lib/audit/record-audit-event";
+import { audit, auditContentDigest, auditGroupCommit, auditLinkHash, GENESIS_HASH, type ContentFields } from "@/lib/audit/record-audit-event";
+import { auditEventMac, auditKeyring } from "@/lib/audit/audit-keys";
 import { AUDIT_PAGE_SIZE, queryAuditEvents, recentAuditFacets, type AuditFilter } from "@/lib/audit/query-audit-events";
 import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
 import { connect, driverPool } from "@/lib/db/client";
@@ -66,6 +67,7 @@ async function tenant(slug: string): Promise<string> {
 
 async function sustainedAppends(writers: number): Promise<Record<string, unknown>> {
   const tenantId = await tenant(`appends-${writers}`);
+  const statsBefore = { ...auditGroupCommit(db).stats };
   const deadline = Date.now() + seconds * 1000;
   let ok = 0;
   let failed = 0;
@@ -84,6 +86,8 @@ async function sustainedAppends(writers: number): Promise<Record<string, unknown
       }
     }),
   );
+  const statsAfter = auditGroupCommit(db).stats;
+  const batches = statsAfter.batches - statsBefore.batches;
   const stored = await db.auditEvent.count({ where: { tenantId } });
   const verification = await verifyAuditChain(db, tenantId);
   latencies.sort((a, b) => a - b);
@@ -97,18 +101,21 @@ async function sustainedAppends(writers: number): Promise<Record<string, unknown
     stored,
     lost: ok - stored,
     chainVerifies: verification.ok,
+    batches,
+    meanBatch: batches ? round((statsAfter.events - statsBefore.events) / batches) : null,
   };
 }
 
 // ───────────── 2. verification speed ─────────────
 
-/** Writes a valid version-2 chain of `count` events directly, in batches (hashes computed here as the database would). */
+/** Writes a valid version-3 chain of `count` events directly, in batches (hashes and MACs computed here as the app does). */
 async function writeValidChain(tenantId: string, count: number): Promise<void> {
+  const key = auditKeyring().signing;
   let prevHash = GENESIS_HASH;
   const start = Date.parse("2026-08-01T00:00:00.000Z");
   const BATCH = 20_000;
   for (let from = 1; from <= count; from += BATCH) {
-    const cols: (string | number | null)[][] = Array.from({ length: 10 }, () => []);
+    const cols: (string | number | null)[][] = Array.from({ length: 11 }, () => []);
     for (let seq = from; seq < Math.min(count + 1, from + BATCH); seq++) {
       const content: ContentFields = {
         chain: tenantId,
@@ -130,14 +137,14 @@ async function writeValidChain(tenantId: string, count: number): Promise<void> {
         clientVersion: null,
       };
       const hash = auditLinkHash(prevHash, String(seq), auditContentDigest(content));
-      const row = [seq, content.occurredAt, content.actorId, content.actorLabel, content.action, JSON.stringify(content.arguments), content.latencyMs, content.clientName, prevHash, hash];
+      const row = [seq, content.occurredAt, content.actorId, content.actorLabel, content.action, JSON.stringify(content.arguments), content.latencyMs, content.clientName, prevHash, hash, auditEventMac(key.secret, hash)];
       row.forEach((v, i) => cols[i]?.push(v));
       prevHash = hash;
     }
     await sql.query(
-      `INSERT INTO audit_events (chain, tenant_id, actor_type, surface, outcome, seq, occurred_at, actor_id, actor_label, action, arguments, latency_ms, client_name, prev_hash, hash, hash_version)
-       SELECT $1::text, $1::text::uuid, 'key', 'mcp', 'ok', u.*, 2 FROM unnest($2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::int[], $9::text[], $10::text[], $11::text[]) AS u`,
-      [tenantId, ...cols],
+      `INSERT INTO audit_events (chain, tenant_id, actor_type, surface, outcome, seq, occurred_at, actor_id, actor_label, action, arguments, latency_ms, client_name, prev_hash, hash, mac, hash_version, mac_key_id)
+       SELECT $1::text, $1::text::uuid, 'key', 'mcp', 'ok', u.*, 3, $13 FROM unnest($2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::int[], $9::text[], $10::text[], $11::text[], $12::text[]) AS u`,
+      [tenantId, ...cols, key.id],
     );
   }
 }
