@@ -218,29 +218,34 @@ describe(`audit group commit and anchoring on ${testRuntime()}`, () => {
 
   it("finds the newest events removed, or the whole chain rewritten, against the last signed checkpoint", async () => {
     const t = await tenant("truncate");
+    // More than nine events, so positions compare as numbers, not as text ("9" > "12").
     for (let i = 0; i < 8; i++) await audit(db, event(t, `e${i}`));
+    expect((await writeAuditCheckpoints(db, { chains: [t], log: () => {} }))[0]).toMatchObject({ status: "written", checkpoint: { seq: "8" } });
+    for (let i = 8; i < 12; i++) await audit(db, event(t, `e${i}`));
     const written = await writeAuditCheckpoints(db, { chains: [t], log: () => {} });
-    expect(written[0]).toMatchObject({ status: "written", checkpoint: { seq: "8" } });
-    expect(await verifyAuditChain(db, t)).toMatchObject({ ok: true, checked: 8, checkpoint: { latest: { seq: "8" } } });
+    expect(written[0]).toMatchObject({ status: "written", checkpoint: { seq: "12" } });
+    expect((await writeAuditCheckpoints(db, { chains: [t], log: () => {} }))[0]).toMatchObject({ status: "unchanged", checkpoint: { seq: "12" } });
+    expect(await verifyAuditChain(db, t)).toMatchObject({ ok: true, checked: 12, checkpoint: { latest: { seq: "12" } } });
 
-    // Drop the two newest events: what is left is a valid, keyed chain of six.
+    // Drop the two newest events: what is left is a valid, keyed chain of ten.
     const removed = (await rows(t)).slice(-2);
     await asSuperuser(async (sql) => {
-      await sql("DELETE FROM audit_events WHERE chain = $1 AND seq > 6", [t]);
+      await sql("DELETE FROM audit_events WHERE chain = $1 AND seq > 10", [t]);
     });
-    expect(await verifyAuditChain(db, t, { checkpoint: null })).toMatchObject({ ok: true, checked: 6 });
-    expect(await verifyAuditChain(db, t)).toMatchObject({ ok: false, brokenAtSeq: "7", eventId: null, reason: expect.stringMatching(/ends at #6 but the signed checkpoint .* recorded #8/) });
+    expect(await verifyAuditChain(db, t, { checkpoint: null })).toMatchObject({ ok: true, checked: 10 });
+    expect(await verifyAuditChain(db, t)).toMatchObject({ ok: false, brokenAtSeq: "11", eventId: null, reason: expect.stringMatching(/ends at #10 but the signed checkpoint .* recorded #12/) });
     // And the next checkpoint refuses to vouch for the shorter chain.
     const refused = await writeAuditCheckpoints(db, { chains: [t], log: () => {} });
-    expect(refused[0]).toMatchObject({ status: "refused", reason: expect.stringMatching(/before checkpoint #8/) });
+    expect(refused[0]).toMatchObject({ status: "refused", reason: expect.stringMatching(/before checkpoint #12/) });
 
     // New events appended after the cut reach past the checkpoint, but not with the checkpointed event.
     for (let i = 0; i < 3; i++) await audit(db, event(t, `after_cut_${i}`));
-    expect(await verifyAuditChain(db, t)).toMatchObject({ ok: false, brokenAtSeq: "8", reason: expect.stringMatching(/differs from the signed checkpoint/) });
+    expect(await verifyAuditChain(db, t)).toMatchObject({ ok: false, brokenAtSeq: "12", reason: expect.stringMatching(/differs from the signed checkpoint/) });
+    expect((await writeAuditCheckpoints(db, { chains: [t], log: () => {} }))[0]).toMatchObject({ status: "refused", reason: expect.stringMatching(/rewritten/) });
 
     // Put the original rows back in place of the new ones: intact again.
     await asSuperuser(async (sql) => {
-      await sql("DELETE FROM audit_events WHERE chain = $1 AND seq > 6", [t]);
+      await sql("DELETE FROM audit_events WHERE chain = $1 AND seq > 10", [t]);
       for (const r of removed) {
         const columns = Object.keys(r).filter((c) => c !== "id");
         await sql(
@@ -252,7 +257,7 @@ describe(`audit group commit and anchoring on ${testRuntime()}`, () => {
         );
       }
     });
-    expect(await verifyAuditChain(db, t)).toMatchObject({ ok: true, checked: 8 });
+    expect(await verifyAuditChain(db, t)).toMatchObject({ ok: true, checked: 12 });
   });
 
   it("ignores a checkpoint line that was not signed with an audit key", async () => {

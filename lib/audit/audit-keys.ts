@@ -20,7 +20,8 @@ const EVENT_LABEL = "socode audit event v3\n";
 const CHECKPOINT_LABEL = "socode audit checkpoint v1\n";
 
 let cached: { env: Env; ring: AuditKeyring } | undefined;
-let warned = false;
+// On globalThis: Next.js loads this module more than once per process, and the warning is said once.
+const globalForKeys = globalThis as unknown as { socodeAuditKeyWarned?: boolean };
 
 /** The configured keyring (cached until the environment is re-read). Throws when the keys are invalid. */
 export function auditKeyring(): AuditKeyring {
@@ -29,8 +30,8 @@ export function auditKeyring(): AuditKeyring {
   const source = auditKeySource();
   const signing = source.keys[0];
   if (!signing) throw new Error("no audit key configured");
-  if (source.source === "data-folder" && e.NODE_ENV === "production" && !warned) {
-    warned = true;
+  if (source.source === "data-folder" && e.NODE_ENV === "production" && !globalForKeys.socodeAuditKeyWarned) {
+    globalForKeys.socodeAuditKeyWarned = true;
     console.warn(
       `[socode] SOCODE_AUDIT_KEYS is not set: audit events are signed with the key generated in ${source.file}. ` +
         "Set SOCODE_AUDIT_KEYS (id:base64 secret, e.g. k1:$(openssl rand -base64 32)) so every instance shares a key kept outside the host.",

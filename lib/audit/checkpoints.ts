@@ -112,11 +112,12 @@ export async function latestAuditCheckpoint(db: Db, chain: string): Promise<Chec
 }
 
 type HeadRow = { seq: string; hash: string; hash_version: number; mac: string | null; mac_key_id: string | null };
+// ORDER BY names the table's bigint column (e.seq): a bare "seq" would sort by the text alias, and "9" > "12".
 
 async function checkpointChain(db: Db, installation: string, chain: string, keyring: AuditKeyring, log: (line: string) => void): Promise<CheckpointOutcome> {
   const pool = driverPool(db);
   const { latest } = readAuditCheckpoints(installation, chain, keyring);
-  const head = (await pool.query<HeadRow>(`SELECT seq::text AS seq, hash, hash_version, mac, mac_key_id FROM audit_events WHERE chain = $1 ORDER BY seq DESC LIMIT 1`, [chain])).rows[0];
+  const head = (await pool.query<HeadRow>(`SELECT e.seq::text AS seq, e.hash, e.hash_version, e.mac, e.mac_key_id FROM audit_events e WHERE e.chain = $1 ORDER BY e.seq DESC LIMIT 1`, [chain])).rows[0];
   const refuse = (reason: string): CheckpointOutcome => {
     console.error(JSON.stringify({ level: "error", msg: "audit.checkpoint.refused", installation, chain, reason }));
     return { chain, status: "refused", reason, checkpoint: latest };
