@@ -1,7 +1,13 @@
 // Runs once when a server instance starts: apply pending migrations before serving requests
-// (instances starting together queue on an advisory lock; see lib/db/migrate.ts).
+// (instances starting together queue on an advisory lock; see lib/db/migrate.ts), check the audit
+// keys (an invalid SOCODE_AUDIT_KEYS stops the start instead of failing every audited request), and
+// start the periodic signed checkpoints of the audit chains.
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { prepareDatabase } = await import("@/lib/db/ready");
-  await prepareDatabase();
+  const { handle } = await prepareDatabase();
+  const { auditKeyring } = await import("@/lib/audit/audit-keys");
+  auditKeyring();
+  const { startAuditCheckpoints } = await import("@/lib/audit/checkpoints");
+  startAuditCheckpoints(handle.db);
 }

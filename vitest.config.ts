@@ -13,5 +13,9 @@ export default defineConfig({
     hookTimeout: 120_000,
     environment: "node",
     globalSetup: ["test/global-setup.ts"],
+    // One audit key for the test process, the apps it starts and the CLIs it spawns (they inherit the
+    // environment): otherwise each data folder would generate its own and the chains written by one
+    // could not be verified by another. A test key, not a secret.
+    env: { SOCODE_AUDIT_KEYS: "test:dGVzdC1hdWRpdC1rZXktZm9yLXRoZS10ZXN0LXN1aXRlcy1vbmx5LTMyYg==" },
   },
 });

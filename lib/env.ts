@@ -48,6 +48,25 @@ const EnvSchema = z.object({
   SOCODE_OIDC_CLIENT_SECRET: z.string().min(1).optional(),
   /** Label on the sign-in button, e.g. "Okta". */
   SOCODE_OIDC_NAME: z.string().min(1).default("Single sign-on"),
+  /**
+   * Audit MAC keys, `id:base64secret` comma separated (e.g. `k2:…,k1:…`): the first signs new events
+   * and checkpoints, all verify (rotation). Unset: a key generated in the data folder (see lib/secrets.ts).
+   */
+  SOCODE_AUDIT_KEYS: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/_-]+={0,2}(,[A-Za-z0-9_-]{1,32}:[A-Za-z0-9+/_-]+={0,2})*$/,
+      "SOCODE_AUDIT_KEYS must be id:base64secret pairs separated by commas, e.g. k1:$(openssl rand -base64 32)",
+    )
+    .optional(),
+  /** Folder for signed audit checkpoints (outside the database); default: audit-checkpoints in the data folder. */
+  SOCODE_AUDIT_CHECKPOINT_DIR: z.string().min(1).optional(),
+  /** Seconds between automatic audit checkpoints in a running app (0 turns them off). */
+  SOCODE_AUDIT_CHECKPOINT_SECONDS: z.coerce.number().int().min(0).max(86_400).default(60),
+  /** Audit events an instance may hold queued for group commit before callers wait (backpressure). */
+  SOCODE_AUDIT_QUEUE_MAX: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
+  /** Most events appended to one chain in one group-commit transaction. */
+  SOCODE_AUDIT_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(500),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

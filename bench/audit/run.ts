@@ -1,14 +1,19 @@
-// Audit log benchmarks on PostgreSQL: sustained audited appends (zero loss), chain verification
-// speed per million events, and the console audit page's server work at 10 M events with filters.
+// Audit log benchmarks: sustained audited appends (zero loss), chain verification speed per
+// million events, and the console audit page's server work at 10 M events with filters.
 //
 //   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/socode_bench_audit npx tsx bench/audit/run.ts \
-//     [--seconds 20] [--writers 1,16,64] [--verify-events 1000000] [--page-events 10000000] [--runs 20]
+//     [--seconds 20] [--writers 1,16,64,256] [--verify-events 1000000] [--page-events 10000000] [--runs 20]
+//   npx tsx bench/audit/run.ts --embedded --only appends --writers 1,16,64,256   # PGlite in a fresh temp folder
 //
 // The database named by DATABASE_URL is dropped and recreated (it must not be one you care about),
-// unless --reuse is given and it already holds the page events from an earlier run.
+// unless --reuse is given and it already holds the page events from an earlier run. --only appends
+// runs the first part alone (the other two take minutes to fill).
+import fs from "node:fs";
 import os from "node:os";
+import path from "node:path";
 import { parseArgs } from "node:util";
-import { audit, auditContentDigest, auditLinkHash, GENESIS_HASH, type ContentFields } from "@/lib/audit/record-audit-event";
+import { audit, auditContentDigest, auditGroupCommit, auditLinkHash, GENESIS_HASH, type ContentFields } from "@/lib/audit/record-audit-event";
+import { auditEventMac, auditKeyring } from "@/lib/audit/audit-keys";
 import { AUDIT_PAGE_SIZE, queryAuditEvents, recentAuditFacets, type AuditFilter } from "@/lib/audit/query-audit-events";
 import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
 import { connect, driverPool } from "@/lib/db/client";
@@ -23,10 +28,12 @@ const { values } = parseArgs({
     "page-events": { type: "string", default: "10000000" },
     runs: { type: "string", default: "20" },
     reuse: { type: "boolean", default: false },
+    embedded: { type: "boolean", default: false },
+    only: { type: "string" },
   },
 });
 const url = process.env.DATABASE_URL ?? "";
-if (!url.startsWith("postgres")) throw new Error("Set DATABASE_URL to a PostgreSQL database this benchmark may drop and recreate.");
+if (!values.embedded && !url.startsWith("postgres")) throw new Error("Set DATABASE_URL to a PostgreSQL database this benchmark may drop and recreate (or pass --embedded).");
 const seconds = Number(values.seconds);
 const runs = Number(values.runs);
 const log = (message: string) => process.stderr.write(`${new Date().toISOString().slice(11, 19)} ${message}\n`);
@@ -36,9 +43,18 @@ function percentile(sorted: number[], p: number): number {
 }
 const round = (n: number) => Math.round(n * 10) / 10;
 
-const handle = values.reuse
-  ? await applyMigrations(url).then(() => connect({ kind: "server", url }))
-  : await freshDatabase(url);
+async function embeddedDatabase() {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "socode-bench-audit-"));
+  const opened = await connect({ kind: "embedded", dataDir });
+  await applyMigrations(opened.connectionString);
+  return { ...opened, close: async () => { await opened.close(); fs.rmSync(dataDir, { recursive: true, force: true }); } };
+}
+
+const handle = values.embedded
+  ? await embeddedDatabase()
+  : values.reuse
+    ? await applyMigrations(url).then(() => connect({ kind: "server", url }))
+    : await freshDatabase(url);
 const db = handle.db;
 const sql = driverPool(db);
 
@@ -51,6 +67,7 @@ async function tenant(slug: string): Promise<string> {
 
 async function sustainedAppends(writers: number): Promise<Record<string, unknown>> {
   const tenantId = await tenant(`appends-${writers}`);
+  const statsBefore = { ...auditGroupCommit(db).stats };
   const deadline = Date.now() + seconds * 1000;
   let ok = 0;
   let failed = 0;
@@ -69,6 +86,8 @@ async function sustainedAppends(writers: number): Promise<Record<string, unknown
       }
     }),
   );
+  const statsAfter = auditGroupCommit(db).stats;
+  const batches = statsAfter.batches - statsBefore.batches;
   const stored = await db.auditEvent.count({ where: { tenantId } });
   const verification = await verifyAuditChain(db, tenantId);
   latencies.sort((a, b) => a - b);
@@ -82,18 +101,21 @@ async function sustainedAppends(writers: number): Promise<Record<string, unknown
     stored,
     lost: ok - stored,
     chainVerifies: verification.ok,
+    batches,
+    meanBatch: batches ? round((statsAfter.events - statsBefore.events) / batches) : null,
   };
 }
 
 // ───────────── 2. verification speed ─────────────
 
-/** Writes a valid version-2 chain of `count` events directly, in batches (hashes computed here as the database would). */
+/** Writes a valid version-3 chain of `count` events directly, in batches (hashes and MACs computed here as the app does). */
 async function writeValidChain(tenantId: string, count: number): Promise<void> {
+  const key = auditKeyring().signing;
   let prevHash = GENESIS_HASH;
   const start = Date.parse("2026-08-01T00:00:00.000Z");
   const BATCH = 20_000;
   for (let from = 1; from <= count; from += BATCH) {
-    const cols: (string | number | null)[][] = Array.from({ length: 10 }, () => []);
+    const cols: (string | number | null)[][] = Array.from({ length: 11 }, () => []);
     for (let seq = from; seq < Math.min(count + 1, from + BATCH); seq++) {
       const content: ContentFields = {
         chain: tenantId,
@@ -115,14 +137,14 @@ async function writeValidChain(tenantId: string, count: number): Promise<void> {
         clientVersion: null,
       };
       const hash = auditLinkHash(prevHash, String(seq), auditContentDigest(content));
-      const row = [seq, content.occurredAt, content.actorId, content.actorLabel, content.action, JSON.stringify(content.arguments), content.latencyMs, content.clientName, prevHash, hash];
+      const row = [seq, content.occurredAt, content.actorId, content.actorLabel, content.action, JSON.stringify(content.arguments), content.latencyMs, content.clientName, prevHash, hash, auditEventMac(key.secret, hash)];
       row.forEach((v, i) => cols[i]?.push(v));
       prevHash = hash;
     }
     await sql.query(
-      `INSERT INTO audit_events (chain, tenant_id, actor_type, surface, outcome, seq, occurred_at, actor_id, actor_label, action, arguments, latency_ms, client_name, prev_hash, hash, hash_version)
-       SELECT $1::text, $1::text::uuid, 'key', 'mcp', 'ok', u.*, 2 FROM unnest($2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::int[], $9::text[], $10::text[], $11::text[]) AS u`,
-      [tenantId, ...cols],
+      `INSERT INTO audit_events (chain, tenant_id, actor_type, surface, outcome, seq, occurred_at, actor_id, actor_label, action, arguments, latency_ms, client_name, prev_hash, hash, mac, hash_version, mac_key_id)
+       SELECT $1::text, $1::text::uuid, 'key', 'mcp', 'ok', u.*, 3, $13 FROM unnest($2::bigint[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::jsonb[], $8::int[], $9::text[], $10::text[], $11::text[], $12::text[]) AS u`,
+      [tenantId, ...cols, key.id],
     );
   }
 }
@@ -221,6 +243,7 @@ const report: Record<string, unknown> = {
   date: new Date().toISOString(),
   machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
   loadAverageAtStart: os.loadavg().map(round),
+  database: values.embedded ? "PGlite (embedded, served on its local socket)" : "PostgreSQL",
   pageSize: AUDIT_PAGE_SIZE,
 };
 try {
@@ -230,8 +253,10 @@ try {
     appends.push(await sustainedAppends(writers));
   }
   report.sustainedAppends = appends;
+  if (values.only !== "appends") {
   report.verification = await verificationSpeed(Number(values["verify-events"]));
   report.pageLoad = await pageLoad(Number(values["page-events"]));
+  }
   report.loadAverageAtEnd = os.loadavg().map(round);
   console.log(JSON.stringify(report, null, 2));
 } finally {

@@ -82,7 +82,7 @@ describe(`audit chain on ${testRuntime()}`, () => {
     expect(await verifyAuditChain(database.db, other)).toMatchObject({ ok: true, checked: 2 });
   });
 
-  it("verifies chains that began with version-1 hashes (written before the database computed them)", async () => {
+  it("verifies chains that began with version-1 hashes (written before the keyed format)", async () => {
     const other = (await database.db.tenant.create({ data: { slug: "audit-v", name: "Audit V" } })).id;
     const occurredAt = new Date("2026-11-20T10:00:00.000Z");
     let prevHash = GENESIS_HASH;
@@ -99,10 +99,10 @@ describe(`audit chain on ${testRuntime()}`, () => {
     const appended = await audit(database.db, { ...event("current"), tenantId: other });
     expect(appended.seq).toBe(3n);
     const rows = await database.db.auditEvent.findMany({ where: { chain: other }, orderBy: { seq: "asc" } });
-    expect(rows.map((r) => r.hashVersion)).toEqual([1, 1, 2]);
+    expect(rows.map((r) => r.hashVersion)).toEqual([1, 1, 3]);
     expect(rows[2]?.prevHash).toBe(prevHash);
     expect(await verifyAuditChain(database.db, other)).toMatchObject({ ok: true, checked: 3 });
-    // Relabelling a version-2 event as version 1 does not make it verify.
+    // Relabelling a keyed event as version 1 does not make it verify.
     await database.db.$transaction(async (tx) => {
       await tx.$executeRawUnsafe('ALTER TABLE audit_events DISABLE TRIGGER "audit_events_no_update_delete"');
       await tx.$executeRaw`UPDATE audit_events SET hash_version = 1 WHERE chain = ${other} AND seq = 3`;

@@ -50,7 +50,9 @@ describe("CSV cells", () => {
       clientVersion: null,
       prevHash: "0",
       hash: "h",
-      hashVersion: 2,
+      hashVersion: 3,
+      mac: "m",
+      macKeyId: "k1",
     };
     const line = auditCsvRow(row);
     expect(line).toContain(",'=cmd|' /C calc'!A0,");

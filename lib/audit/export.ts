@@ -89,6 +89,8 @@ export function auditJsonLine(e: AuditEventRow): string {
     prevHash: e.prevHash,
     hash: e.hash,
     hashVersion: e.hashVersion,
+    mac: e.mac,
+    macKeyId: e.macKeyId,
   })}\n`;
 }
 

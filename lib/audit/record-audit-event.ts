@@ -1,17 +1,22 @@
 // The one way to write the audit log. Each event is appended to its chain (the tenant's, or
-// "_global" for events with no tenant, such as a request with an unknown key) under a per-chain
-// advisory lock held until the surrounding transaction (or the single statement) commits, so the
-// chain has no gaps or forks even with many app instances. Run it in the same transaction as the
-// change it records.
-import crypto from "node:crypto";
+// "_global" for events with no tenant, such as a request with an unknown key) under the chain's
+// lock, linked to its predecessor and signed with the audit key (chain format: ./chain-format.ts).
+// Inside a transaction (`recordAuditEvent(tx, …)`) the event joins it and commits or rolls back
+// with the change it records; on its own (`audit(db, …)`: reads, denials) it goes through the
+// instance's group commit (./group-commit.ts) and the promise settles once it is durable.
 import type { Db } from "@/lib/db/client";
+import { driverPool, isRootClient } from "@/lib/db/client";
 import type { Tx } from "@/lib/db/transaction";
+import { env } from "@/lib/env";
 import type { AuditOutcome } from "@/lib/generated/prisma/client";
-import { canonicalJson } from "./canonical-json";
+import { appendToChain, type PreparedAuditEvent, type RecordedAuditEvent } from "./append-to-chain";
+import { auditKeyring } from "./audit-keys";
+import { auditContentDigest, GLOBAL_CHAIN, type ContentFields } from "./chain-format";
+import { AuditGroupCommit } from "./group-commit";
 import { redactForAudit } from "./redact";
 
-export const GLOBAL_CHAIN = "_global";
-export const GENESIS_HASH = "0".repeat(64);
+export { auditContentDigest, auditHash, auditLinkHash, GENESIS_HASH, GLOBAL_CHAIN, type ContentFields, type HashedFields } from "./chain-format";
+export type { RecordedAuditEvent } from "./append-to-chain";
 
 export type AuditActorType = "key" | "user" | "oauth" | "system" | "anonymous";
 export type AuditSurface = "mcp" | "console" | "cli" | "slack" | "system";
@@ -36,35 +41,6 @@ export type AuditEventInput = {
   occurredAt?: Date;
 };
 
-/** The fields a version-1 hash covers, in a fixed form (version 2 digests the same minus seq and prevHash). */
-export type HashedFields = {
-  chain: string;
-  seq: string;
-  tenantId: string | null;
-  occurredAt: string;
-  actorType: string;
-  actorId: string | null;
-  actorLabel: string | null;
-  surface: string;
-  action: string;
-  target: string | null;
-  arguments: unknown;
-  outcome: string;
-  errorCode: string | null;
-  latencyMs: number | null;
-  requestId: string | null;
-  writeRequestId: string | null;
-  clientName: string | null;
-  clientVersion: string | null;
-  prevHash: string;
-};
-
-export function auditHash(fields: HashedFields): string {
-  return crypto.createHash("sha256").update(canonicalJson(fields)).digest("hex");
-}
-
-export type RecordedAuditEvent = { id: bigint; chain: string; seq: bigint; hash: string };
-
 /**
  * PostgreSQL text and jsonb cannot hold a NUL character or an unpaired surrogate, and an event that
  * cannot be stored fails its request: such characters are recorded as U+FFFD instead.
@@ -80,25 +56,8 @@ function storable(value: unknown): unknown {
   return value;
 }
 
-/** The hashed fields without the chain position: what the app digests before the database links it. */
-export type ContentFields = Omit<HashedFields, "seq" | "prevHash">;
-
-/** Version 2: SHA-256 of the canonical JSON of the content (computed here, passed to the database). */
-export function auditContentDigest(fields: ContentFields): string {
-  return crypto.createHash("sha256").update(canonicalJson(fields)).digest("hex");
-}
-
-/** Version 2: the link hash socode_audit_append computes in the database (see its migration). */
-export function auditLinkHash(prevHash: string, seq: string, contentDigest: string): string {
-  return crypto.createHash("sha256").update(`${prevHash}:${seq}:${contentDigest}`, "utf8").digest("hex");
-}
-
-/**
- * Appends one event in one statement (the database function socode_audit_append takes the chain's
- * lock, reads the head and inserts). With `db` it runs on its own and the lock is released at once;
- * with a transaction it joins it, and the event commits or rolls back with the change it records.
- */
-export async function recordAuditEvent(client: Db | Tx, raw: AuditEventInput): Promise<RecordedAuditEvent> {
+/** Fixes an event's content (redacted, storable, millisecond time) and digests it. */
+export function prepareAuditEvent(raw: AuditEventInput): PreparedAuditEvent {
   const text = <T extends string | null | undefined>(s: T): T => (typeof s === "string" ? (storable(s) as T) : s);
   const chain = raw.tenantId ?? GLOBAL_CHAIN;
   // Millisecond precision matches the column (timestamptz(3)), so a re-read value hashes the same.
@@ -124,17 +83,35 @@ export async function recordAuditEvent(client: Db | Tx, raw: AuditEventInput): P
     clientName: text(raw.clientName) ?? null,
     clientVersion: text(raw.clientVersion) ?? null,
   };
-  const digest = auditContentDigest(content);
-  const rows = await client.$queryRaw<{ id: bigint; seq: bigint; hash: string }[]>`
-    SELECT "id", "seq", "hash" FROM socode_audit_append(
-      ${chain}, ${content.tenantId}::uuid, ${content.occurredAt}::timestamptz, ${content.actorType}, ${content.actorId},
-      ${content.actorLabel}, ${content.surface}, ${content.action}, ${content.target},
-      ${args === null ? null : JSON.stringify(args)}::jsonb, ${content.outcome}::"AuditOutcome", ${content.errorCode},
-      ${content.latencyMs}::integer, ${content.requestId}, ${content.writeRequestId}::uuid, ${content.clientName},
-      ${content.clientVersion}, ${digest})`;
-  const row = rows[0];
-  if (!row) throw new Error("socode_audit_append returned no row");
-  return { id: row.id, chain, seq: row.seq, hash: row.hash };
+  return { chain, content, digest: auditContentDigest(content), argumentsJson: args === null ? null : JSON.stringify(args) };
+}
+
+// One group commit per client (per pool); on globalThis because Next.js loads this module more than once.
+const globalForAudit = globalThis as unknown as { socodeAuditGroupCommits?: WeakMap<Db, AuditGroupCommit> };
+const groupCommits = (globalForAudit.socodeAuditGroupCommits ??= new WeakMap<Db, AuditGroupCommit>());
+
+/** The instance's group commit for `db` (benchmarks read its stats). */
+export function auditGroupCommit(db: Db): AuditGroupCommit {
+  let queue = groupCommits.get(db);
+  if (!queue) {
+    const e = env();
+    queue = new AuditGroupCommit(driverPool(db), { maxQueued: e.SOCODE_AUDIT_QUEUE_MAX, maxBatch: e.SOCODE_AUDIT_BATCH_MAX, maxWaitMs: 30_000, keyring: auditKeyring });
+    groupCommits.set(db, queue);
+  }
+  return queue;
+}
+
+/**
+ * Records an event. With a transaction client it joins that transaction (the chain's lock is then
+ * held until it ends); with the root client it is group-committed on its own.
+ */
+export async function recordAuditEvent(client: Db | Tx, raw: AuditEventInput): Promise<RecordedAuditEvent> {
+  const event = prepareAuditEvent(raw);
+  if (isRootClient(client)) return auditGroupCommit(client).append(event);
+  const tx = client;
+  const [recorded] = await appendToChain((sql, params) => tx.$queryRawUnsafe<Record<string, unknown>[]>(sql, ...params), event.chain, [event], auditKeyring());
+  if (!recorded) throw new Error("audit append returned no event");
+  return recorded;
 }
 
 /**
@@ -144,7 +121,7 @@ export async function recordAuditEvent(client: Db | Tx, raw: AuditEventInput): P
  */
 export const AUDITED_TX_OPTIONS = { maxWait: 30_000, timeout: 30_000 } as const;
 
-/** Records an event on its own (reads, denials, CLI actions without another change). */
+/** Records an event on its own (reads, denials, CLI actions without another change), group-committed. */
 export async function audit(db: Db, input: AuditEventInput): Promise<RecordedAuditEvent> {
-  return recordAuditEvent(db, input);
+  return auditGroupCommit(db).append(prepareAuditEvent(input));
 }

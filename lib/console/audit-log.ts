@@ -1,6 +1,7 @@
 // The console's view of the audit log. Reading, exporting and verifying are themselves audited.
 import { auditFilterToSearchParams, getAuditEvent, queryAuditEvents, type AuditCursor, type AuditFilter, type AuditPage, type AuditEventRow } from "@/lib/audit/query-audit-events";
 import { streamAuditExport, type AuditExportFormat } from "@/lib/audit/export";
+import { latestAuditCheckpoint, type AuditCheckpoint } from "@/lib/audit/checkpoints";
 import { verifyAuditChain, type ChainVerification } from "@/lib/audit/verify-audit-chain";
 import type { Db } from "@/lib/db/client";
 import type { ConsoleAccess } from "./access";
@@ -49,9 +50,26 @@ export async function verifyTenantAuditLog(db: Db, access: ConsoleAccess): Promi
   await auditConsoleRead(db, access, {
     action: "audit.verify",
     target: `tenant:${access.tenant.slug}`,
-    arguments: result.ok ? { checked: result.checked } : { checked: result.checked, brokenAtSeq: result.brokenAtSeq, reason: result.reason },
+    arguments: {
+      checked: result.checked,
+      keyed: result.keyed,
+      checkpointSeq: result.checkpoint.latest?.seq ?? null,
+      ...(result.ok ? {} : { brokenAtSeq: result.brokenAtSeq, reason: result.reason }),
+    },
     outcome: result.ok ? "ok" : "error",
     errorCode: result.ok ? null : "chain_broken",
   });
   return result;
+}
+
+/** The tenant's latest signed checkpoint, shown next to "Verify integrity" (read from outside the database). */
+export async function lastAuditCheckpoint(db: Db, access: ConsoleAccess): Promise<Pick<AuditCheckpoint, "seq" | "hash" | "at" | "keyId"> | null> {
+  try {
+    const { latest } = await latestAuditCheckpoint(db, access.tenant.id);
+    return latest ? { seq: latest.seq, hash: latest.hash, at: latest.at, keyId: latest.keyId } : null;
+  } catch (err) {
+    // The page still shows the log; "Verify integrity" reports the problem in full.
+    console.error(JSON.stringify({ level: "error", msg: "audit.checkpoint.unreadable", error: err instanceof Error ? err.message : String(err) }));
+    return null;
+  }
 }

@@ -49,6 +49,9 @@ export async function connect(target: DatabaseTarget = databaseTarget()): Promis
     // The embedded server runs one query at a time; a small pool avoids needless queueing.
     max: target.kind === "embedded" ? 8 : env().SOCODE_DB_POOL_SIZE,
   });
+  // An idle connection that the server drops (restart, embedded server closing) is an error event on
+  // the pool; without a listener it would end the process. The next query opens a fresh connection.
+  pool.on("error", () => {});
   const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   driverPools.set(db, pool);
   return {
@@ -58,6 +61,8 @@ export async function connect(target: DatabaseTarget = databaseTarget()): Promis
     embeddedOwner,
     close: async () => {
       await db.$disconnect();
+      // Prisma disposes the pool only if it used it; the audit group commit and bulk statements use it directly.
+      if (!pool.ended) await pool.end();
       await closeEmbedded();
     },
   };
@@ -78,6 +83,11 @@ export function driverPool(db: Db): pg.Pool {
   const pool = driverPools.get(db);
   if (!pool) throw new Error("driverPool() needs a client opened by connect() (not a transaction client).");
   return pool;
+}
+
+/** True for a client from `connect()` (its own connections), false for a transaction client inside one. */
+export function isRootClient(client: object): client is Db {
+  return driverPools.has(client as Db);
 }
 
 const globalForDb = globalThis as unknown as { socodeDb?: Promise<DatabaseHandle> };

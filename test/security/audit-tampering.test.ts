@@ -5,14 +5,20 @@
 // process against the same database: non-zero exit, the broken event named) and by the console's
 // "Verify integrity" action (an auditor, over HTTP) — and both must report a clean chain again once
 // the original row is back, so the finding is about the forgery and nothing else.
+//
+// The hash chain alone does not stop a superuser who recomputes it, or who drops the newest
+// events: those two attacks are made on demo-b's chain and must be found through the audit key
+// (every event's MAC) and the signed checkpoint written outside the database.
 import { spawn } from "node:child_process";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { auditContentDigest, auditLinkHash, type ContentFields } from "@/lib/audit/chain-format";
 import { testRuntime } from "@/test/database";
 import { actionsFromBuild, callAction, get, resultOf, signIn, startTarget, type Session, type Target } from "./console-attacker";
 
 const AUDITOR = "auditor@shop.test";
 const APPROVER = "approver@shop.test";
+const AUDITOR_B = "auditor@shop-b.test";
 const TRIGGER = `"audit_events_no_update_delete"`;
 
 // node-postgres returns bigint columns (id, seq) as strings.
@@ -21,6 +27,7 @@ type AuditRow = Record<string, unknown> & { id: string; seq: string; action: str
 describe(`audit log tampering on ${testRuntime()}`, () => {
   let t: Target;
   let auditor: Session;
+  let auditorB: Session;
   let sql: pg.Client;
 
   function cli(args: string[]): Promise<{ code: number | null; output: string }> {
@@ -40,12 +47,12 @@ describe(`audit log tampering on ${testRuntime()}`, () => {
     });
   }
 
-  async function consoleVerify(): Promise<Record<string, unknown>> {
-    return resultOf(await callAction(auditor, { path: "/t/demo/audit", actionId: actionsFromBuild().verifyAuditLogAction?.id ?? "", fields: { tenant: "demo" } }));
+  async function consoleVerify(as: Session = auditor, tenant = "demo"): Promise<Record<string, unknown>> {
+    return resultOf(await callAction(as, { path: `/t/${tenant}/audit`, actionId: actionsFromBuild().verifyAuditLogAction?.id ?? "", fields: { tenant } }));
   }
 
-  async function demoEvents(): Promise<AuditRow[]> {
-    const { rows } = await sql.query<AuditRow>("SELECT * FROM audit_events WHERE chain = $1 ORDER BY seq", [t.tenants.demo]);
+  async function demoEvents(chain = t.tenants.demo): Promise<AuditRow[]> {
+    const { rows } = await sql.query<AuditRow>("SELECT * FROM audit_events WHERE chain = $1 ORDER BY seq", [chain]);
     return rows;
   }
 
@@ -85,6 +92,7 @@ describe(`audit log tampering on ${testRuntime()}`, () => {
     t = await startTarget([
       { email: AUDITOR, roles: { demo: ["auditor"] } },
       { email: APPROVER, roles: { demo: ["approver"] } },
+      { email: AUDITOR_B, roles: { "demo-b": ["auditor"] } },
     ]);
     auditor = await signIn(t.baseUrl, AUDITOR);
     const approver = await signIn(t.baseUrl, APPROVER);
@@ -95,6 +103,8 @@ describe(`audit log tampering on ${testRuntime()}`, () => {
     const denied = resultOf(await callAction(approver, { path: "/t/demo/keys", actionId: actionsFromBuild().issueKeyAction?.id ?? "", fields: { tenant: "demo", name: "backdoor" } }));
     expect(denied).toMatchObject({ status: "error", code: "forbidden" });
     for (let i = 0; i < 2; i += 1) expect((await get(auditor, "/t/demo/audit")).status).toBe(200);
+    auditorB = await signIn(t.baseUrl, AUDITOR_B);
+    for (let i = 0; i < 8; i += 1) expect((await get(auditorB, "/t/demo-b/audit")).status).toBe(200);
     sql = new pg.Client({ connectionString: t.database.connectionString });
     await sql.connect();
   });
@@ -176,5 +186,76 @@ describe(`audit log tampering on ${testRuntime()}`, () => {
       [t.tenants.demo, forgedSeq, last.hash, "f".repeat(64), t.tenants.demo],
     );
     await expectBrokenAt(forgedSeq, /altered/);
+  });
+
+  it("finds the newest events dropped by a superuser, against the signed checkpoint, and the console shows that checkpoint", async () => {
+    const chain = t.tenants.demoB;
+    const checkpoint = await cli(["audit:checkpoint", "--tenant", "demo-b"]);
+    expect(checkpoint.code, checkpoint.output).toBe(0);
+    const head = (await demoEvents(chain)).at(-1);
+    if (!head) throw new Error("no demo-b events");
+    // The periodic checkpoint may have got there first: either way the head is checkpointed.
+    expect(checkpoint.output).toMatch(new RegExp(`(written|same) +demo-b: #${head.seq} `));
+    const page = await get(auditorB, "/t/demo-b/audit");
+    expect(page.status).toBe(200);
+    // The page's own view is audited after it reads the checkpoint; the checkpoint shown is the head before it.
+    expect(await page.text()).toMatch(new RegExp(`Last signed checkpoint: event #(<!-- -->)?${head.seq}`));
+
+    // What is left after dropping the two newest events is a valid, keyed chain: only the checkpoint knows.
+    const keep = String(BigInt(head.seq) - 2n);
+    await behindTheTriggersBack("DELETE FROM audit_events WHERE chain = $1 AND seq > $2", [chain, keep]);
+    const one = await cli(["audit:verify", "--tenant", "demo-b"]);
+    expect(one.code, one.output).not.toBe(0);
+    expect(one.output).toContain(`BROKEN  demo-b: at event #${BigInt(keep) + 1n}`);
+    expect(one.output).toMatch(/the newest events were removed/);
+    const verdict = await consoleVerify(auditorB, "demo-b");
+    expect(verdict, JSON.stringify(verdict)).toMatchObject({ status: "verified", ok: false, brokenAtSeq: String(BigInt(keep) + 1n) });
+    expect(String(verdict.reason)).toMatch(/newest events were removed/);
+    // And no new checkpoint vouches for the shorter chain.
+    const refused = await cli(["audit:checkpoint", "--tenant", "demo-b"]);
+    expect(refused.code).not.toBe(0);
+    expect(refused.output).toMatch(/REFUSED demo-b: .*(events were removed|rewritten)/);
+  });
+
+  it("finds a chain recomputed by a superuser without the audit key (every link consistent, the MAC is not)", async () => {
+    const chain = t.tenants.demoB;
+    const events = await demoEvents(chain);
+    const victim = events[2];
+    if (!victim) throw new Error("too few demo-b events");
+    // Rewrite one event and recompute every later link, exactly as verification computes them.
+    await sql.query("BEGIN");
+    try {
+      await sql.query(`ALTER TABLE audit_events DISABLE TRIGGER ${TRIGGER}`);
+      await sql.query("UPDATE audit_events SET action = 'audit.export' WHERE id = $1", [victim.id]);
+      let prev = events[1]?.hash ?? "";
+      const { rows } = await sql.query<Record<string, unknown> & { id: string; seq: string; occurred_at: Date }>(
+        "SELECT *, tenant_id::text AS tenant_text, write_request_id::text AS wr_text, outcome::text AS outcome_text FROM audit_events WHERE chain = $1 AND seq >= $2 ORDER BY seq",
+        [chain, victim.seq],
+      );
+      for (const r of rows) {
+        const content: ContentFields = {
+          chain: String(r.chain), tenantId: (r.tenant_text as string | null), occurredAt: r.occurred_at.toISOString(), actorType: String(r.actor_type),
+          actorId: r.actor_id as string | null, actorLabel: r.actor_label as string | null, surface: String(r.surface), action: String(r.action),
+          target: r.target as string | null, arguments: r.arguments, outcome: String(r.outcome_text), errorCode: r.error_code as string | null,
+          latencyMs: r.latency_ms as number | null, requestId: r.request_id as string | null, writeRequestId: r.wr_text as string | null,
+          clientName: r.client_name as string | null, clientVersion: r.client_version as string | null,
+        };
+        const hash = auditLinkHash(prev, r.seq, auditContentDigest(content));
+        await sql.query("UPDATE audit_events SET prev_hash = $2, hash = $3 WHERE id = $1", [r.id, prev, hash]);
+        prev = hash;
+      }
+      await sql.query(`ALTER TABLE audit_events ENABLE TRIGGER ${TRIGGER}`);
+      await sql.query("COMMIT");
+    } catch (err) {
+      await sql.query("ROLLBACK");
+      throw err;
+    }
+    const one = await cli(["audit:verify", "--tenant", "demo-b"]);
+    expect(one.code, one.output).not.toBe(0);
+    expect(one.output).toContain(`BROKEN  demo-b: at event #${victim.seq}`);
+    expect(one.output).toMatch(/MAC does not match: the chain was recomputed by someone without the audit key/);
+    const verdict = await consoleVerify(auditorB, "demo-b");
+    expect(verdict, JSON.stringify(verdict)).toMatchObject({ status: "verified", ok: false, brokenAtSeq: victim.seq });
+    expect(String(verdict.reason)).toMatch(/MAC does not match/);
   });
 });

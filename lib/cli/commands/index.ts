@@ -1,6 +1,6 @@
 // Every CLI command, in the order `socode --help` lists them.
 import type { Command } from "../command";
-import { auditVerify } from "./audit";
+import { auditCheckpoint, auditVerify } from "./audit";
 import { dbDrift, dbMigrate, dbMigrationCreate } from "./db";
 import { demoSeed } from "./demo-seed";
 import { keyCreate, keyList, keyRevoke } from "./key";
@@ -26,6 +26,7 @@ export const COMMANDS: Command[] = [
   writesApprove,
   writesReject,
   auditVerify,
+  auditCheckpoint,
   oauthPurge,
   rollupsRebuild,
   rollupsRefresh,

@@ -12,7 +12,7 @@ import {
   recentAuditFacets,
 } from "@/lib/audit/query-audit-events";
 import { getReadyDb } from "@/lib/db/ready";
-import { readAuditLog } from "@/lib/console/audit-log";
+import { lastAuditCheckpoint, readAuditLog } from "@/lib/console/audit-log";
 import { requireConsoleUser } from "@/lib/console/session";
 import { VerifyIntegrity } from "./_components/verify-integrity";
 
@@ -39,7 +39,7 @@ export default async function AuditPage({ params, searchParams }: Props) {
   const access = await requireConsoleUser({ tenant, need: "audit.read", from: `/t/${tenant}/audit${shared ? `?${shared}` : ""}` });
   const before = decodeAuditCursor(one(raw.before));
   const db = await getReadyDb();
-  const [page, facets] = await Promise.all([readAuditLog(db, access, filter, before), recentAuditFacets(db, access.tenant.id)]);
+  const [page, facets, checkpoint] = await Promise.all([readAuditLog(db, access, filter, before), recentAuditFacets(db, access.tenant.id), lastAuditCheckpoint(db, access)]);
   const slug = access.tenant.slug;
   const base = `/t/${slug}/audit`;
   const filterQuery = auditFilterToSearchParams(filter);
@@ -55,8 +55,8 @@ export default async function AuditPage({ params, searchParams }: Props) {
     <>
       <PageHeader
         title="Audit log"
-        description="Every MCP call, console action and CLI command for this tenant, hash-chained and append-only. Times are UTC."
-        actions={<VerifyIntegrity tenant={slug} />}
+        description="Every MCP call, console action and CLI command for this tenant: hash-chained, signed with the audit key, append-only, and checkpointed outside the database. Times are UTC."
+        actions={<VerifyIntegrity tenant={slug} lastCheckpoint={checkpoint} />}
       />
       <form method="get" className="mb-3 rounded-lg border border-slate-200 bg-white p-3" role="search" aria-label="Filter the audit log">
         <div className="grid gap-2 sm:grid-cols-2 lg:grid-cols-4 xl:grid-cols-7">

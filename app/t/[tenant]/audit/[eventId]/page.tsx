@@ -31,6 +31,7 @@ export default async function AuditEventPage({ params }: { params: Promise<{ ten
     ["Chain position", `#${event.seq}`],
     ["Hash", <span key="h" className="break-all font-mono text-xs">{event.hash}</span>],
     ["Previous hash", <span key="p" className="break-all font-mono text-xs">{event.prevHash}</span>],
+    ["MAC", event.mac ? <span key="m" className="break-all font-mono text-xs">{event.mac} <span className="text-slate-500">(key {event.macKeyId})</span></span> : `none (hash version ${event.hashVersion}, before keyed events)`],
   ];
   return (
     <>
