@@ -13,7 +13,7 @@ import { CACHE_MAX_ENTRIES, CACHE_TTL_MS, CREDENTIALS_EPOCH, credentialCache } f
 import { verifyApiKey, type KeyRejection } from "@/lib/auth/api-keys";
 import { noteUse } from "@/lib/auth/last-used";
 import type { Tenant } from "@/lib/generated/prisma/client";
-import type { Credential } from "@/lib/operations/operation";
+import type { Credential } from "@/lib/governance/credential";
 import { grantLabel, looksLikeAccessToken, verifyAccessToken, type AccessTokenRejection } from "@/lib/oauth/tokens";
 
 export type Authentication =
