@@ -7,7 +7,7 @@
 //   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/socode_bench_mcp npx tsx bench/mcp/overhead.ts \
 //     [--seconds 15] [--connections 1,16,64] [--cpu-prof .data/bench-profiles]
 //
-// --cpu-prof starts the app with `node --cpu-prof` (through NODE_OPTIONS) and summarises where its
+// --cpu-prof starts the app with `node --cpu-prof` and summarises where its
 // CPU time went (bench/mcp/profile-summary.ts). The database named by DATABASE_URL is dropped and
 // recreated (it must not be one you care about).
 import fs from "node:fs";
@@ -102,10 +102,7 @@ async function main() {
     fs.mkdirSync(profileDir, { recursive: true });
   }
   // A high rate limit: this measures overhead, not the limiter's refusals.
-  const [app] = await startApps(handle, {
-    SOCODE_RATE_LIMIT_PER_MINUTE: "1000000",
-    ...(profileDir ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${profileDir}` } : {}),
-  });
+  const [app] = await startApps(handle, { SOCODE_RATE_LIMIT_PER_MINUTE: "100000" }, 1, profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []);
   if (!app) throw new Error("app did not start");
   const memory = new MemorySampler(() => (app.pid ? [app.pid] : [])).start();
   const baseline = await startBaseline();

@@ -9,7 +9,7 @@ import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
 import { seedDemo } from "@/lib/demo/seed-demo";
 import { approveWriteRequest } from "@/lib/operations/approve-write-request";
 import type { Preset, Scope } from "@/lib/governance/scopes";
-import { startApp, type RunningApp } from "@/test/app-server";
+import { startApp, waitForCacheEpochs, type RunningApp } from "@/test/app-server";
 import { createTestDatabase, testRuntime, type TestDatabase } from "@/test/database";
 
 const METRIC_TOOLS = ["list_metrics", "describe_metric", "query_metric", "explain_change", "list_dimension_values"];
@@ -230,7 +230,8 @@ describe(`/api/mcp on ${testRuntime()}`, () => {
     await client.listTools();
     const stored = await database.db.apiKey.findFirstOrThrow({ where: { tenantId: demoId }, orderBy: { createdAt: "desc" } });
     await database.db.apiKey.update({ where: { id: stored.id }, data: { revokedAt: new Date() } });
-    // Revocation applies to the very next request.
+    // Revocation applies to every request once the credentials cache epoch is re-read (≤ 250 ms).
+    await waitForCacheEpochs();
     await expect(client.listTools()).rejects.toThrow(/401|revoked/i);
     const revoked = await raw({ body: initialize, headers: { Authorization: `Bearer ${secret}` } });
     expect(revoked.status).toBe(401);
@@ -294,6 +295,7 @@ describe(`/api/mcp on ${testRuntime()}`, () => {
       const otherAuth = { Authorization: `Bearer ${other}` };
       expect((await raw({ body: initialize, headers: otherAuth }, two.mcpUrl)).status).toBe(200);
       await database.db.apiKey.updateMany({ where: { secretHash: hashKeySecret(other) }, data: { revokedAt: new Date() } });
+      await waitForCacheEpochs();
       const after = await Promise.all([one, two].map((app) => raw({ body: initialize, headers: otherAuth }, app.mcpUrl)));
       expect(after.map((r) => r.status)).toEqual([401, 401]);
     } finally {
