@@ -1,13 +1,16 @@
 // Where did the app's CPU time go? Reads the V8 .cpuprofile files `node --cpu-prof` wrote (one per
 // process; the busiest is the Next server) and sums self time by area (idle, GC, Next.js, the MCP
 // SDK, zod, Prisma, the pg driver, SoCode's own code…) and by function. Next bundles server code
-// into chunks, so areas are recognised from the chunk or module path where it names the package.
+// into chunks; a frame in a chunk is traced back to its original module through the chunk's source
+// map (node:module's SourceMap), so bundled packages and lib/ are told apart.
 //
 //   npx tsx bench/mcp/profile-summary.ts <dir-with-.cpuprofile-files>
 import fs from "node:fs";
+import { SourceMap } from "node:module";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 
-type ProfileNode = { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; hitCount?: number; children?: number[] };
+type ProfileNode = { id: number; callFrame: { functionName: string; url: string; lineNumber: number; columnNumber: number }; hitCount?: number; children?: number[] };
 type CpuProfile = { nodes: ProfileNode[]; samples?: number[]; timeDeltas?: number[]; startTime: number; endTime: number };
 
 const AREAS: [string, RegExp][] = [
@@ -20,13 +23,39 @@ const AREAS: [string, RegExp][] = [
   ["Prisma client", /prisma|query_compiler|wasm:\/\//],
   ["pg driver", /[/_]pg(-protocol|-pool|-types)?[/_]/],
   ["Next.js", /[/_]next[/_]|next-server|app-route|node_modules\/next/],
+  ["SoCode lib/", /\[project\]\/lib\/|\/lib\/(mcp|auth|db|semantic|operations|governance|audit|oauth|writes|loyalty)\//],
+  ["SoCode app/", /\[project\]\/app\//],
   ["node core (http, streams, crypto)", /^node:|^internal\//],
 ];
+
+const maps = new Map<string, SourceMap | null>();
+
+/** The original module of a frame in a bundled chunk, via the chunk's .map (null when there is none). */
+function originalSource(frame: ProfileNode["callFrame"]): string | null {
+  if (!/\.next\/server/.test(frame.url)) return null;
+  let map = maps.get(frame.url);
+  if (map === undefined) {
+    try {
+      const file = frame.url.startsWith("file:") ? fileURLToPath(frame.url) : frame.url;
+      map = new SourceMap(JSON.parse(fs.readFileSync(`${file}.map`, "utf8")));
+    } catch {
+      map = null;
+    }
+    maps.set(frame.url, map);
+  }
+  const entry = map?.findEntry(frame.lineNumber, frame.columnNumber) as { originalSource?: string } | undefined;
+  return entry?.originalSource ?? null;
+}
 
 function areaOf(frame: ProfileNode["callFrame"]): string {
   if (frame.url === "" && /^\(.*\)$/.test(frame.functionName)) {
     for (const [area, re] of AREAS) if (re.test(frame.functionName)) return area;
     return frame.functionName;
+  }
+  const source = originalSource(frame);
+  if (source) {
+    for (const [area, re] of AREAS.slice(3)) if (re.test(source)) return area;
+    return `bundled: ${source.replace(/^.*\[project\]\//, "").replace(/^node_modules\/((@[^/]+\/)?[^/]+).*$/, "$1")}`;
   }
   for (const [area, re] of AREAS.slice(3)) if (re.test(frame.url)) return area;
   if (/\.next\/server/.test(frame.url)) return "app bundle (SoCode lib/ and bundled packages)";
@@ -60,7 +89,8 @@ export function summariseProfile(file: string): ProfileSummary {
     total += us;
     const area = areaOf(node.callFrame);
     areas.set(area, (areas.get(area) ?? 0) + us);
-    const fn = `${node.callFrame.functionName || "(anonymous)"} ${path.basename(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`;
+    const source = originalSource(node.callFrame);
+    const fn = `${node.callFrame.functionName || "(anonymous)"} ${source ? source.replace(/^.*\[project\]\//, "") : `${path.basename(node.callFrame.url)}:${node.callFrame.lineNumber + 1}`}`;
     const entry = fns.get(fn) ?? { area, us: 0 };
     entry.us += us;
     fns.set(fn, entry);

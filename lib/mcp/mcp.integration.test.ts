@@ -6,6 +6,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashKeySecret, issueApiKey } from "@/lib/auth/api-keys";
 import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
+import { driverPool } from "@/lib/db/client";
 import { seedDemo } from "@/lib/demo/seed-demo";
 import { approveWriteRequest } from "@/lib/operations/approve-write-request";
 import type { Preset, Scope } from "@/lib/governance/scopes";
@@ -319,6 +320,44 @@ describe(`/api/mcp on ${testRuntime()}`, () => {
       expect(Number(retryAfter)).toBeGreaterThan(0);
     } finally {
       await limited.stop();
+    }
+  });
+  // Only a PostgreSQL server has backends to terminate; PGlite runs in this process.
+  it.skipIf(testRuntime() !== "postgres")("answers 503 + Retry-After when the database connection of an in-flight tool call goes away", async () => {
+    const secret = await key(demoId, "metrics:read");
+    const pool = driverPool(database.db);
+    const locker = await pool.connect();
+    try {
+      // Hold the rollup table so the tool call's query waits on it, then cut that query's connection
+      // the way a PostgreSQL restart does (SQLSTATE 57P01).
+      await locker.query("BEGIN");
+      await locker.query('LOCK TABLE "rollup_order_days" IN ACCESS EXCLUSIVE MODE');
+      const answer = raw({
+        body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "query_metric", arguments: { metric: "gmv", window: "last_week", groupBy: "store" } } }),
+        headers: { Authorization: `Bearer ${secret}` },
+      });
+      let terminated = 0;
+      for (let i = 0; i < 200 && terminated === 0; i++) {
+        const rows = await locker.query(
+          `SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query ILIKE '%rollup_order_days%'`,
+        );
+        terminated = rows.rowCount ?? 0;
+        if (!terminated) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      expect(terminated).toBeGreaterThan(0);
+      await locker.query("ROLLBACK");
+      const res = await answer;
+      expect(res.status).toBe(503);
+      expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(await res.json()).toMatchObject({ jsonrpc: "2.0", error: { code: -32603, message: expect.stringMatching(/database is unavailable/) } });
+      // Audited as an error with its reason, and the next call works (the pool reconnected).
+      expect(await database.db.auditEvent.findFirst({ where: { tenantId: demoId, action: "query_metric", errorCode: "database_unavailable" } })).toMatchObject({ outcome: "error" });
+      const client = await connect(secret);
+      expect((await call(client, "query_metric", { metric: "gmv", window: "last_week" })).isError).toBeFalsy();
+      await client.close();
+    } finally {
+      locker.release();
     }
   });
 });
