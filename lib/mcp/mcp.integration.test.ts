@@ -280,7 +280,7 @@ describe(`/api/mcp on ${testRuntime()}`, () => {
     expect(init?.clientVersion).toBe("1.0.0");
   });
 
-  it("with two app instances: a revocation stops the key on both at once, and Redis shares the rate limit", async () => {
+  it("with two app instances: a revocation stops the key on both within the cache epoch bound, and Redis shares the rate limit", async () => {
     const redis = { REDIS_URL: "redis://127.0.0.1:6379", SOCODE_RATE_LIMIT_PER_MINUTE: "4" };
     const [one, two] = await Promise.all([startApp(database, redis), startApp(database, redis)]);
     try {
