@@ -12,8 +12,12 @@ const EnvSchema = z.object({
     .string()
     .regex(/^postgres(ql)?:\/\//, "DATABASE_URL must start with postgresql://")
     .optional(),
-  /** Connections per app instance to the PostgreSQL server (server mode). */
-  SOCODE_DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(10),
+  /**
+   * Connections per app instance to the PostgreSQL server (server mode). 20 serves 64 concurrent
+   * MCP requests without queueing on the pool (a call holds a connection for ~3 short statements;
+   * see docs/benchmarks.md), and leaves room for 4 instances under PostgreSQL's default 100.
+   */
+  SOCODE_DB_POOL_SIZE: z.coerce.number().int().min(1).max(500).default(20),
   /** Folder for the embedded database and generated development secrets. */
   SOCODE_DATA_DIR: z.string().min(1).default(".data"),
   /** Public base URL of the app, used in client configuration snippets and OAuth metadata. */

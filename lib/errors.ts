@@ -16,6 +16,8 @@ export type OperationErrorCode =
   | "request_expired"
   | "arguments_tampered"
   | "invariant_violated"
+  /** PostgreSQL went away mid-operation; surfaces answer 503 + Retry-After (nothing was completed). */
+  | "database_unavailable"
   | "internal_error";
 
 export class OperationError extends Error {

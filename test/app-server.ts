@@ -3,7 +3,17 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import net from "node:net";
 import path from "node:path";
+import { EPOCH_MAX_AGE_MS } from "@/lib/db/cache-epochs";
 import type { TestDatabase } from "./database";
+
+/**
+ * The app caches credentials and metric provenance under cache epochs that triggers bump in the
+ * changing transaction; a change made straight in the database by a test reaches a running app
+ * within EPOCH_MAX_AGE_MS (lib/db/cache-epochs.ts). Tests that do that wait this long first.
+ */
+export function waitForCacheEpochs(): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, EPOCH_MAX_AGE_MS + 100));
+}
 
 export type RunningApp = {
   baseUrl: string;
@@ -24,7 +34,8 @@ async function freePort(): Promise<number> {
   });
 }
 
-export async function startApp(database: TestDatabase, extraEnv: Record<string, string> = {}): Promise<RunningApp> {
+/** `nodeArgs`: flags for the `next start` process itself (benchmarks: `--cpu-prof`, which NODE_OPTIONS refuses). */
+export async function startApp(database: TestDatabase, extraEnv: Record<string, string> = {}, options: { nodeArgs?: string[] } = {}): Promise<RunningApp> {
   const port = await freePort();
   const baseUrl = `http://127.0.0.1:${port}`;
   const env: NodeJS.ProcessEnv = {
@@ -42,7 +53,7 @@ export async function startApp(database: TestDatabase, extraEnv: Record<string, 
     env.SOCODE_DATA_DIR = database.target.dataDir;
   }
   // The production server as `npx socode start` runs it: Next.js behind the method check.
-  const child: ChildProcess = spawn(process.execPath, [path.resolve("bin/socode-server.mjs"), "--port", String(port), "--hostname", "127.0.0.1"], {
+  const child: ChildProcess = spawn(process.execPath, [...(options.nodeArgs ?? []), path.resolve("bin/socode-server.mjs"), "--port", String(port), "--hostname", "127.0.0.1"], {
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -497,7 +497,8 @@ function nextBuildRunning(): boolean {
     try {
       const cmd = fs.readFileSync(`/proc/${pid}/cmdline`, "utf8").split("\0").join(" ");
       // `next build` renames its process to "next-build (vX)".
-      if (/\bnext(\/dist\/bin\/next)? build\b|^next-build\b/.test(cmd)) return true;
+      // Only a build of this checkout matters (other worktrees on the machine build their own .next).
+      if (/\bnext(\/dist\/bin\/next)? build\b|^next-build\b/.test(cmd) && fs.readlinkSync(`/proc/${pid}/cwd`) === process.cwd()) return true;
     } catch {
       // gone
     }
@@ -521,11 +522,11 @@ export async function waitForBuild(): Promise<void> {
 }
 
 /** Starts `count` instances one after another; stops the started ones if one fails. */
-export async function startApps(database: TestDatabase, env: Record<string, string>, count = 1): Promise<RunningApp[]> {
+export async function startApps(database: TestDatabase, env: Record<string, string>, count = 1, nodeArgs?: string[]): Promise<RunningApp[]> {
   await waitForBuild();
   const apps: RunningApp[] = [];
   try {
-    for (let i = 0; i < count; i++) apps.push(await startApp(database, env));
+    for (let i = 0; i < count; i++) apps.push(await startApp(database, env, { nodeArgs }));
   } catch (err) {
     await Promise.all(apps.map((a) => a.stop()));
     throw err;

@@ -36,7 +36,7 @@ const { values } = parseArgs({
     connections: { type: "string", default: "64" },
     scale: { type: "string", default: "small" },
     "rss-limit-mb": { type: "string", default: "600" },
-    // The app's connections to PostgreSQL (SOCODE_DB_POOL_SIZE; the app's default is 10).
+    // The app's connections to PostgreSQL (SOCODE_DB_POOL_SIZE; the app's default is 20).
     pool: { type: "string" },
   },
 });
@@ -155,7 +155,7 @@ async function main() {
         machine: machineBefore,
         scale,
         seedSeconds,
-        appDbPoolSize: values.pool ? Number(values.pool) : "default (10)",
+        appDbPoolSize: values.pool ? Number(values.pool) : "default (20)",
         load: {
           seconds: load.seconds,
           connections,

@@ -2,8 +2,9 @@
 // - every key's accepted requests (anything but 429) within one rate-limit window stay ≤ the
 //   per-key limit (SOCODE_RATE_LIMIT_PER_MINUTE, small) although its requests alternate between
 //   the instances; a "hammer" key driven far above the limit gets exactly the limit;
-// - a key revoked mid-run is refused (401) on both instances for every request sent after the
-//   revocation committed;
+// - a key revoked mid-run is refused (401) on both instances for every request sent later than
+//   the credentials cache epoch's bound (EPOCH_MAX_AGE_MS, 250 ms) after the revocation committed
+//   (instances cache verified keys; lib/db/cache-epochs.ts);
 // - every request is audited once (per key) and the audit chains verify with no gaps or duplicate
 //   sequence numbers after concurrent appends from both instances.
 // The run is aligned to start just after a minute boundary, so it stays inside one fixed window.
@@ -14,6 +15,7 @@
 // The database named by DATABASE_URL is dropped and recreated. Exits 1 when an invariant fails.
 import { parseArgs } from "node:util";
 import { issueApiKey } from "@/lib/auth/api-keys";
+import { EPOCH_MAX_AGE_MS } from "@/lib/db/cache-epochs";
 import { seedDemo } from "@/lib/demo/seed-demo";
 import {
   finish,
@@ -161,10 +163,13 @@ async function main() {
     const victimSamples = samples.filter((s) => s.secret === victim.secret);
     const afterRevocation = victimSamples.filter((s) => s.sentAt > revokedAt);
     const acceptedAfterRevocation = afterRevocation.filter((s) => s.status !== 401);
+    const afterBound = afterRevocation.filter((s) => s.sentAt > revokedAt + EPOCH_MAX_AGE_MS);
+    const acceptedAfterBound = afterBound.filter((s) => s.status !== 401);
     const firstRefusalPerInstance = [0, 1].map((i) => {
-      const first = afterRevocation.filter((s) => s.instance === i).sort((a, b) => a.sentAt - b.sentAt)[0];
+      const first = afterBound.filter((s) => s.instance === i).sort((a, b) => a.sentAt - b.sentAt)[0];
       return first ? { status: first.status, sentMsAfterRevocation: Math.round(first.sentAt - revokedAt) } : null;
     });
+    const lastAccepted = acceptedAfterRevocation.reduce((max, s) => Math.max(max, s.sentAt - revokedAt), -1);
 
     // Other failures: anything except ok, 429 and the victim's 401s.
     const unexpected = samples.filter((s) => !s.ok && s.status !== 429 && !(s.secret === victim.secret && s.status === 401));
@@ -194,8 +199,11 @@ async function main() {
           revokedAtSeconds: Number((revokedAt / 1000).toFixed(2)),
           victimSent: victimSamples.length,
           sentAfterRevocation: afterRevocation.length,
-          acceptedAfterRevocation: acceptedAfterRevocation.length,
-          firstRequestAfterRevocationPerInstance: firstRefusalPerInstance,
+          boundMs: EPOCH_MAX_AGE_MS,
+          acceptedWithinBound: acceptedAfterRevocation.length - acceptedAfterBound.length,
+          lastAcceptedMsAfterRevocation: lastAccepted < 0 ? null : Math.round(lastAccepted),
+          acceptedAfterBound: acceptedAfterBound.length,
+          firstRequestAfterBoundPerInstance: firstRefusalPerInstance,
         },
         unexpected: unexpected.slice(0, 10).map(({ secret: _secret, ...rest }) => rest),
         audit: { keys: keyIds.length, auditMismatches: auditMismatches.length, hammerSent: sentPerKey[hammer.key.id], hammerAudited: audited[hammer.key.id], duplicateSeqs: chains.duplicateSeqs, chains: chains.chains.map((c) => ({ chain: c.chain, ok: c.ok, checked: c.checked })) },
@@ -205,7 +213,7 @@ async function main() {
         runInsideOneWindow: windowEnd - windowStart < 60_000,
         everyKeyWithinLimit: perKeyAccepted.every((n) => n <= limit + tolerance),
         hammerGetsTheLimitAcrossBoth: hammerAccepted.length >= limit - tolerance && hammerAccepted.length <= limit + tolerance && hammerByInstance.every((i) => i.accepted > 0 && i.refused429 > 0),
-        revokedKeyRefusedOnBoth: acceptedAfterRevocation.length === 0 && firstRefusalPerInstance.every((f) => f?.status === 401),
+        revokedKeyRefusedOnBothWithinBound: acceptedAfterBound.length === 0 && firstRefusalPerInstance.every((f) => f?.status === 401),
         noUnexpectedErrors: unexpected.length === 0,
         everyRequestAuditedOncePerKey: auditMismatches.length === 0,
         auditChainsVerifyNoDuplicateSeq: chains.ok,

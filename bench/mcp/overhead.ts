@@ -1,13 +1,18 @@
-// MCP overhead: query_metric through /api/mcp (key auth + guard + audit + rollup query) versus a
-// bare MCP SDK stateless server answering a constant tool, same machine, same load generator and
-// request shape, in one run. Loopback only, bounded in time.
+// MCP overhead, side by side in one run: a bare MCP SDK stateless server answering a constant tool,
+// SoCode's tools/list, and SoCode's query_metric on the rollup path (key auth + guard + audit +
+// rollup query), driven by the same autocannon client with the same request shape at each
+// connection count. Loopback only, bounded in time.
 //
 //   npm run build
-//   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/socode_bench npx tsx bench/mcp/overhead.ts [--seconds 20] [--connections 16]
+//   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/socode_bench_mcp npx tsx bench/mcp/overhead.ts \
+//     [--seconds 15] [--connections 1,16,64] [--cpu-prof .data/bench-profiles]
 //
-// The database named by DATABASE_URL is dropped and recreated (it must not be one you care about).
+// --cpu-prof starts the app with `node --cpu-prof` and summarises where its
+// CPU time went (bench/mcp/profile-summary.ts). The database named by DATABASE_URL is dropped and
+// recreated (it must not be one you care about).
+import fs from "node:fs";
 import http from "node:http";
-import os from "node:os";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
@@ -15,12 +20,18 @@ import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/
 import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { issueApiKey } from "@/lib/auth/api-keys";
 import { seedDemo } from "@/lib/demo/seed-demo";
-import { startApp } from "@/test/app-server";
-import { freshDatabase } from "../load/common";
+import { freshDatabase, loadAverage, machineInfo, MemorySampler, startApps } from "../load/common";
+import { summariseProfiles } from "./profile-summary";
 
-const { values } = parseArgs({ options: { seconds: { type: "string", default: "20" }, connections: { type: "string", default: "16" } } });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: "string", default: "15" },
+    connections: { type: "string", default: "1,16,64" },
+    "cpu-prof": { type: "string" },
+  },
+});
 const seconds = Number(values.seconds);
-const connections = Number(values.connections);
+const connectionCounts = values.connections.split(",").map(Number);
 const url = process.env.DATABASE_URL ?? "";
 if (!url.startsWith("postgres")) throw new Error("Set DATABASE_URL to a PostgreSQL database this benchmark may drop and recreate.");
 
@@ -43,61 +54,100 @@ function startBaseline(): Promise<{ url: string; close: () => void }> {
     await transport.close();
     await mcp.close();
   });
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => {
-    const address = server.address();
-    const port = typeof address === "object" && address ? address.port : 0;
-    resolve({ url: `http://127.0.0.1:${port}/mcp`, close: () => server.close() });
-  }));
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      resolve({ url: `http://127.0.0.1:${port}/mcp`, close: () => server.close() });
+    }),
+  );
 }
 
-type Result = { label: string; requestsPerSecond: number; p50: number; p99: number; errors: number; non2xx: number; total: number };
+type Result = { label: string; connections: number; requestsPerSecond: number; p50: number; p99: number; errors: number; non2xx: number; total: number; loadAverage: number[] };
 
-async function load(label: string, target: string, headers: Record<string, string>, toolCall: unknown, duration = seconds): Promise<Result> {
+async function load(label: string, target: string, headers: Record<string, string>, message: unknown, connections: number, duration = seconds): Promise<Result> {
   const result = await autocannon({
     url: target,
     method: "POST",
     connections,
     duration,
     headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
-    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: toolCall }),
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, ...(message as object) }),
   });
-  return {
+  const out = {
     label,
+    connections,
     requestsPerSecond: Math.round(result.requests.average),
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.timeouts,
     non2xx: result.non2xx,
     total: result.requests.total,
+    loadAverage: loadAverage(),
   };
+  process.stderr.write(`${label} @${connections}: ${out.requestsPerSecond} req/s, p50 ${out.p50} ms, p99 ${out.p99} ms, non-2xx ${out.non2xx}\n`);
+  return out;
 }
 
 async function main() {
+  const machine = machineInfo();
   const handle = await freshDatabase(url);
   process.stderr.write("seeding demo tenants (small)…\n");
   await seedDemo(handle.db, { scale: "small" });
   const tenant = await handle.db.tenant.findUniqueOrThrow({ where: { slug: "demo" } });
   const { secret } = await issueApiKey(handle.db, { tenantId: tenant.id, name: "bench", preset: "metrics:read" });
+  const profileDir = values["cpu-prof"] ? path.resolve(values["cpu-prof"]) : undefined;
+  if (profileDir) {
+    fs.rmSync(profileDir, { recursive: true, force: true });
+    fs.mkdirSync(profileDir, { recursive: true });
+  }
   // A high rate limit: this measures overhead, not the limiter's refusals.
-  const app = await startApp(handle, { SOCODE_RATE_LIMIT_PER_MINUTE: "100000" });
+  const [app] = await startApps(handle, { SOCODE_RATE_LIMIT_PER_MINUTE: "100000" }, 1, profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []);
+  if (!app) throw new Error("app did not start");
+  const memory = new MemorySampler(() => (app.pid ? [app.pid] : [])).start();
   const baseline = await startBaseline();
+  const auth = { authorization: `Bearer ${secret}` };
+  const query = { method: "tools/call", params: { name: "query_metric", arguments: { metric: "gmv", window: "last_week", groupBy: "store" } } };
+  const list = { method: "tools/list", params: {} };
+  const results: Result[] = [];
+  let answeredQueryMetric = 0;
   try {
-    const query = { name: "query_metric", arguments: { metric: "gmv", window: "last_week", groupBy: "store" } };
-    // Warm both servers up before measuring.
-    const warmUp = await load("warm-up", app.mcpUrl, { authorization: `Bearer ${secret}` }, query, 5);
-    const bare = await load("bare SDK stateless server, constant tool", baseline.url, {}, { name: "constant", arguments: {} });
-    const socode = await load("SoCode /api/mcp query_metric (auth + guard + audit + rollups)", app.mcpUrl, { authorization: `Bearer ${secret}` }, query);
+    // Warm both servers up before measuring (JIT, pools, caches).
+    const warmUp = await load("warm-up", app.mcpUrl, auth, query, 16, 5);
+    answeredQueryMetric += warmUp.total - warmUp.non2xx;
+    await load("warm-up", baseline.url, {}, { method: "tools/call", params: { name: "constant", arguments: {} } }, 16, 3);
+    for (const connections of connectionCounts) {
+      results.push(await load("bare SDK stateless server, constant tool", baseline.url, {}, { method: "tools/call", params: { name: "constant", arguments: {} } }, connections));
+      results.push(await load("SoCode tools/list", app.mcpUrl, auth, list, connections));
+      const socode = await load("SoCode query_metric (auth + guard + audit + rollups)", app.mcpUrl, auth, query, connections);
+      answeredQueryMetric += socode.total - socode.non2xx;
+      results.push(socode);
+    }
     const audited = await handle.db.auditEvent.count({ where: { tenantId: tenant.id, action: "query_metric" } });
+    const ratios = connectionCounts.map((connections) => {
+      const bare = results.find((r) => r.connections === connections && r.label.startsWith("bare"));
+      const metric = results.find((r) => r.connections === connections && r.label.includes("query_metric"));
+      const tools = results.find((r) => r.connections === connections && r.label.includes("tools/list"));
+      return {
+        connections,
+        queryMetricVsBare: bare && metric ? Number((metric.requestsPerSecond / bare.requestsPerSecond).toFixed(2)) : null,
+        toolsListVsBare: bare && tools ? Number((tools.requestsPerSecond / bare.requestsPerSecond).toFixed(2)) : null,
+      };
+    });
+    const mem = memory.stop();
+    await app.stop();
+    const profile = profileDir ? summariseProfiles(profileDir) : undefined;
     const report = {
-      date: new Date().toISOString(),
-      machine: `${os.cpus().length} × ${os.cpus()[0]?.model ?? "cpu"}, ${Math.round(os.totalmem() / 2 ** 30)} GiB, Node ${process.version}`,
+      machine,
+      loadAverageAtEnd: loadAverage(),
       seconds,
-      connections,
-      results: [bare, socode],
-      ratio: Number((socode.requestsPerSecond / bare.requestsPerSecond).toFixed(2)),
+      results,
+      ratios,
+      appMemory: mem,
       // Every answered call left exactly one audit event.
       auditedQueryMetricCalls: audited,
-      answeredQueryMetricCalls: warmUp.total - warmUp.non2xx + socode.total - socode.non2xx,
+      answeredQueryMetricCalls: answeredQueryMetric,
+      profile,
     };
     console.log(JSON.stringify(report, null, 2));
   } finally {

@@ -3,7 +3,9 @@
 // with a short display prefix so people can tell keys apart. The secret is returned once.
 import crypto from "node:crypto";
 import type { Db } from "@/lib/db/client";
-import { Prisma, type ApiKey } from "@/lib/generated/prisma/client";
+import { preparedQuery } from "@/lib/db/prepared";
+import type { DbOrTx } from "@/lib/db/transaction";
+import { Prisma, type ApiKey, type Tenant } from "@/lib/generated/prisma/client";
 import { resolveScopes, type Preset, type Scope } from "@/lib/governance/scopes";
 import { writeLimitsColumn, type WriteLimits } from "@/lib/governance/write-limits";
 
@@ -57,23 +59,63 @@ export async function issueApiKey(db: Pick<Db, "apiKey">, input: IssueKeyInput):
 
 export type KeyRejection = "malformed" | "unknown" | "revoked" | "expired";
 
+/** What verification reads of a key (everything but its secret hash). */
+export type VerifiedKey = Pick<ApiKey, "id" | "tenantId" | "name" | "displayPrefix" | "preset" | "scopes" | "issuerId" | "expiresAt" | "revokedAt" | "lastUsedAt" | "writeLimits">;
+
 export type KeyVerification =
-  | { ok: true; key: ApiKey }
+  | { ok: true; key: VerifiedKey; tenant: Tenant }
   | { ok: false; reason: KeyRejection; /** Set for revoked and expired keys, so the refusal is audited in their tenant. */ key?: Pick<ApiKey, "id" | "tenantId" | "name"> };
 
-/** Looks a presented secret up by its hash and checks revocation and expiry at `now`. */
-export async function verifyApiKey(
-  db: Pick<Db, "apiKey">,
-  secret: string,
-  now: Date = new Date(),
-): Promise<KeyVerification> {
+type KeyRow = {
+  id: string;
+  tenant_id: string;
+  name: string;
+  display_prefix: string;
+  preset: string;
+  scopes: string[];
+  issuer_id: string | null;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+  write_limits: unknown;
+  t_slug: string;
+  t_name: string;
+  t_time_zone: string;
+  t_currency: string;
+  t_created_at: Date;
+};
+
+// Key, tenant and scopes in one round trip (a prepared statement on a PostgreSQL server).
+const RESOLVE_KEY_SQL = `SELECT k.id, k.tenant_id, k.name, k.display_prefix, k.preset, k.scopes, k.issuer_id, k.expires_at, k.revoked_at, k.last_used_at, k.write_limits,
+       t.slug AS t_slug, t.name AS t_name, t.time_zone AS t_time_zone, t.currency AS t_currency, t.created_at AS t_created_at
+  FROM "api_keys" k JOIN "tenants" t ON t.id = k.tenant_id
+ WHERE k.secret_hash = $1`;
+
+/** Looks a presented secret up by its hash, with its tenant, and checks revocation and expiry at `now`. */
+export async function verifyApiKey(db: DbOrTx, secret: string, now: Date = new Date()): Promise<KeyVerification> {
   if (!looksLikeKey(secret)) return { ok: false, reason: "malformed" };
-  const key = await db.apiKey.findUnique({ where: { secretHash: hashKeySecret(secret) } });
-  if (!key) return { ok: false, reason: "unknown" };
-  const known = { id: key.id, tenantId: key.tenantId, name: key.name };
-  if (key.revokedAt && key.revokedAt <= now) return { ok: false, reason: "revoked", key: known };
-  if (key.expiresAt && key.expiresAt <= now) return { ok: false, reason: "expired", key: known };
-  return { ok: true, key };
+  const [row] = await preparedQuery<KeyRow>(db, "socode_resolve_api_key", RESOLVE_KEY_SQL, [hashKeySecret(secret)]);
+  if (!row) return { ok: false, reason: "unknown" };
+  const known = { id: row.id, tenantId: row.tenant_id, name: row.name };
+  if (row.revoked_at && row.revoked_at <= now) return { ok: false, reason: "revoked", key: known };
+  if (row.expires_at && row.expires_at <= now) return { ok: false, reason: "expired", key: known };
+  return {
+    ok: true,
+    key: {
+      id: row.id,
+      tenantId: row.tenant_id,
+      name: row.name,
+      displayPrefix: row.display_prefix,
+      preset: row.preset,
+      scopes: row.scopes,
+      issuerId: row.issuer_id,
+      expiresAt: row.expires_at,
+      revokedAt: row.revoked_at,
+      lastUsedAt: row.last_used_at,
+      writeLimits: row.write_limits as ApiKey["writeLimits"],
+    },
+    tenant: { id: row.tenant_id, slug: row.t_slug, name: row.t_name, timeZone: row.t_time_zone, currency: row.t_currency, createdAt: row.t_created_at },
+  };
 }
 
 export function keyStatus(key: Pick<ApiKey, "revokedAt" | "expiresAt">, now: Date = new Date()): "active" | "revoked" | "expired" {

@@ -1,6 +1,7 @@
 // Key management from the console: list, issue, revoke, rotate. Every change is audited in the
 // same transaction, with the signed-in admin as the actor.
 import { z } from "zod";
+import { forgetCachedCredentials } from "@/lib/auth/credential-cache";
 import { issueApiKey, keyStatus } from "@/lib/auth/api-keys";
 import type { Db } from "@/lib/db/client";
 import { literal } from "@/lib/db/like";
@@ -147,7 +148,7 @@ async function tenantKey(db: Pick<Db, "apiKey">, access: ConsoleAccess, keyId: s
 }
 
 export async function revokeConsoleKey(db: Db, access: ConsoleAccess, keyId: string, now: Date = new Date()): Promise<{ name: string }> {
-  return db.$transaction(async (tx) => {
+  const revoked = await db.$transaction(async (tx) => {
     const key = await tenantKey(tx, access, keyId);
     if (key.revokedAt) throw new ConsoleInputError("already_revoked", `Key "${key.name}" is already revoked.`);
     await tx.apiKey.update({ where: { id: key.id }, data: { revokedAt: now } });
@@ -159,6 +160,9 @@ export async function revokeConsoleKey(db: Db, access: ConsoleAccess, keyId: str
     });
     return { name: key.name };
   });
+  // Refused on this instance's next request; other instances follow through the cache epoch.
+  forgetCachedCredentials(db);
+  return revoked;
 }
 
 export const RotateKeyFormSchema = z.object({

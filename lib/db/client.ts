@@ -54,6 +54,10 @@ export async function connect(target: DatabaseTarget = databaseTarget()): Promis
   pool.on("error", () => {});
   const db = new PrismaClient({ adapter: new PrismaPg(pool, { disposeExternalPool: true }) });
   driverPools.set(db, pool);
+  // Named (server-side prepared) statements live in a connection's session. The embedded server
+  // multiplexes every socket onto PGlite's one session, where two connections preparing the same
+  // name would collide, so only server mode gets them (lib/db/prepared.ts).
+  if (target.kind === "server") namedStatementPools.add(pool);
   return {
     db,
     target,
@@ -73,6 +77,14 @@ export async function connect(target: DatabaseTarget = databaseTarget()): Promis
 // the console's server actions without the pool of the handle they share ("Verify integrity" failed).
 const globalForPools = globalThis as unknown as { socodeDriverPools?: WeakMap<Db, pg.Pool> };
 const driverPools = (globalForPools.socodeDriverPools ??= new WeakMap<Db, pg.Pool>());
+const globalForNamed = globalThis as unknown as { socodeNamedStatementPools?: WeakSet<pg.Pool> };
+const namedStatementPools = (globalForNamed.socodeNamedStatementPools ??= new WeakSet<pg.Pool>());
+
+/** The `pg` pool under a client and whether it may use named prepared statements; undefined for a transaction client. */
+export function driverPoolOf(db: unknown): { pool: pg.Pool; namedStatements: boolean } | undefined {
+  const pool = driverPools.get(db as Db);
+  return pool ? { pool, namedStatements: namedStatementPools.has(pool) } : undefined;
+}
 
 /**
  * The `pg` pool under a client from `connect()`, for bulk statements whose parameters are large

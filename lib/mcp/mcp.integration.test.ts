@@ -6,12 +6,13 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashKeySecret, issueApiKey } from "@/lib/auth/api-keys";
 import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
+import { driverPool } from "@/lib/db/client";
 import { seedDemo } from "@/lib/demo/seed-demo";
 import { resolveConsoleAccess } from "@/lib/console/access";
 import { updateKeyWriteLimits } from "@/lib/console/key-limits";
 import { approveWriteRequest } from "@/lib/operations/approve-write-request";
 import type { Preset, Scope } from "@/lib/governance/scopes";
-import { startApp, type RunningApp } from "@/test/app-server";
+import { startApp, waitForCacheEpochs, type RunningApp } from "@/test/app-server";
 import { createTestDatabase, testRuntime, type TestDatabase } from "@/test/database";
 
 const METRIC_TOOLS = ["list_metrics", "describe_metric", "query_metric", "explain_change", "list_dimension_values"];
@@ -268,6 +269,8 @@ describe(`/api/mcp on ${testRuntime()}`, () => {
       requestId: (issue.structuredContent as { requestId: string }).requestId,
       decider: { userId: approver.id, surface: "console" },
     });
+    // Approved from this (test) process: the app's metric caches follow the semantic cache epoch.
+    await waitForCacheEpochs();
     expect(await issuedToday()).toBe(issuedBefore + 1);
     await client.close();
   });
@@ -285,7 +288,8 @@ describe(`/api/mcp on ${testRuntime()}`, () => {
     await client.listTools();
     const stored = await database.db.apiKey.findFirstOrThrow({ where: { tenantId: demoId }, orderBy: { createdAt: "desc" } });
     await database.db.apiKey.update({ where: { id: stored.id }, data: { revokedAt: new Date() } });
-    // Revocation applies to the very next request.
+    // Revocation applies to every request once the credentials cache epoch is re-read (≤ 250 ms).
+    await waitForCacheEpochs();
     await expect(client.listTools()).rejects.toThrow(/401|revoked/i);
     const revoked = await raw({ body: initialize, headers: { Authorization: `Bearer ${secret}` } });
     expect(revoked.status).toBe(401);
@@ -331,7 +335,7 @@ describe(`/api/mcp on ${testRuntime()}`, () => {
     expect(init?.clientVersion).toBe("1.0.0");
   });
 
-  it("with two app instances: a revocation stops the key on both at once, and Redis shares the rate limit", async () => {
+  it("with two app instances: a revocation stops the key on both within the cache epoch bound, and Redis shares the rate limit", async () => {
     const redis = { REDIS_URL: "redis://127.0.0.1:6379", SOCODE_RATE_LIMIT_PER_MINUTE: "4" };
     const [one, two] = await Promise.all([startApp(database, redis), startApp(database, redis)]);
     try {
@@ -349,6 +353,7 @@ describe(`/api/mcp on ${testRuntime()}`, () => {
       const otherAuth = { Authorization: `Bearer ${other}` };
       expect((await raw({ body: initialize, headers: otherAuth }, two.mcpUrl)).status).toBe(200);
       await database.db.apiKey.updateMany({ where: { secretHash: hashKeySecret(other) }, data: { revokedAt: new Date() } });
+      await waitForCacheEpochs();
       const after = await Promise.all([one, two].map((app) => raw({ body: initialize, headers: otherAuth }, app.mcpUrl)));
       expect(after.map((r) => r.status)).toEqual([401, 401]);
     } finally {
@@ -372,6 +377,49 @@ describe(`/api/mcp on ${testRuntime()}`, () => {
       expect(Number(retryAfter)).toBeGreaterThan(0);
     } finally {
       await limited.stop();
+    }
+  });
+  // Only a PostgreSQL server has backends to terminate; PGlite runs in this process.
+  it.skipIf(testRuntime() !== "postgres")("answers 503 + Retry-After when the database connection of an in-flight tool call goes away", async () => {
+    const secret = await key(demoId, "metrics:read");
+    const warm = await connect(secret);
+    expect((await call(warm, "query_metric", { metric: "gmv", window: "last_week", groupBy: "store" })).isError).toBeFalsy();
+    await warm.close();
+    const pool = driverPool(database.db);
+    const locker = await pool.connect();
+    try {
+      // Hold the rollup table so the tool call's query waits on it, then cut that query's connection
+      // the way a PostgreSQL restart does (SQLSTATE 57P01).
+      await locker.query("BEGIN");
+      await locker.query('LOCK TABLE "rollup_order_days" IN ACCESS EXCLUSIVE MODE');
+      const answer = raw({
+        body: JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "query_metric", arguments: { metric: "gmv", window: "last_week", groupBy: "store" } } }),
+        headers: { Authorization: `Bearer ${secret}` },
+      });
+      let terminated = 0;
+      for (let i = 0; i < 200 && terminated === 0; i++) {
+        const rows = await locker.query(
+          `SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity
+            WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query ILIKE '%rollup_order_days%'`,
+        );
+        terminated = rows.rowCount ?? 0;
+        if (!terminated) await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      const activity = terminated ? [] : (await locker.query("SELECT wait_event_type, state, left(query, 80) AS query FROM pg_stat_activity WHERE datname = current_database()")).rows;
+      expect({ terminated: terminated > 0, activity, logs: terminated ? "" : app.logs().slice(-3000) }).toEqual({ terminated: true, activity: [], logs: "" });
+      await locker.query("ROLLBACK");
+      const res = await answer;
+      expect(res.status).toBe(503);
+      expect(Number(res.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(await res.json()).toMatchObject({ jsonrpc: "2.0", error: { code: -32603, message: expect.stringMatching(/database is unavailable/) } });
+      // Audited as an error with its reason, and the next call works (the pool reconnected).
+      expect(await database.db.auditEvent.findFirst({ where: { tenantId: demoId, action: "query_metric", errorCode: "database_unavailable" } })).toMatchObject({ outcome: "error" });
+      const client = await connect(secret);
+      expect((await call(client, "query_metric", { metric: "gmv", window: "last_week" })).isError).toBeFalsy();
+      await client.close();
+    } finally {
+      await locker.query("ROLLBACK").catch(() => {});
+      locker.release();
     }
   });
 });

@@ -1,5 +1,7 @@
 // Connected apps in the console: the grants of a tenant (admins see all, others their own), and
-// revocation (effective on the next request: tokens are checked against the database every time).
+// revocation (effective on this instance's next request, and on every other instance within the
+// credentials cache epoch's bound, lib/db/cache-epochs.ts).
+import { forgetCachedCredentials } from "@/lib/auth/credential-cache";
 import { recordAuditEvent } from "@/lib/audit/record-audit-event";
 import type { ConsoleAccess } from "@/lib/console/access";
 import type { Db } from "@/lib/db/client";
@@ -82,5 +84,6 @@ export async function revokeConnectedApp(db: Db, access: Pick<ConsoleAccess, "ro
       arguments: { client: grant.client.name, clientId: grant.client.clientId },
     });
   });
+  forgetCachedCredentials(db);
   return { ok: true };
 }

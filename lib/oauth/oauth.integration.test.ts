@@ -11,12 +11,13 @@ import { OAuthMetadataSchema, OAuthProtectedResourceMetadataSchema, OAuthTokensS
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "@/lib/auth/api-keys";
+import { LAST_USED_FLUSH_MS } from "@/lib/auth/last-used";
 import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
 import { seedDemo } from "@/lib/demo/seed-demo";
 import { resetEnvCache } from "@/lib/env";
 import type { Role } from "@/lib/generated/prisma/enums";
 import { approveWriteRequest } from "@/lib/operations/approve-write-request";
-import { startApp, type RunningApp } from "@/test/app-server";
+import { startApp, waitForCacheEpochs, type RunningApp } from "@/test/app-server";
 import { createTestDatabase, testRuntime, type TestDatabase } from "@/test/database";
 import { consentCsrfToken, decideConsent, type AuthorizationParams } from "./authorize";
 import { resolveClient } from "./clients";
@@ -201,6 +202,8 @@ describe(`OAuth for /api/mcp on ${testRuntime()}`, () => {
     const event = await database.db.auditEvent.findFirstOrThrow({ where: { action: "list_metrics", actorType: "oauth" }, orderBy: { id: "desc" } });
     expect(event).toMatchObject({ tenantId: tenants.demo, outcome: "ok", actorLabel: "approver@shop.test via Test Agent" });
 
+    // last_used_at is written in batches (lib/auth/last-used.ts).
+    await new Promise((resolve) => setTimeout(resolve, LAST_USED_FLUSH_MS + 500));
     const apps = await listConnectedApps(database.db, { roles: ["admin"], tenant: { id: tenants.demo, slug: "demo", name: "", timeZone: "UTC", currency: "USD" }, user: { id: users.admin, email: "", name: "" } });
     expect(apps.find((a) => a.userEmail === "approver@shop.test")).toMatchObject({ clientName: "Test Agent", scopes: ["metrics:read", "members:read", "coupons:read"], revokedAt: null });
     expect(apps[0]?.lastUsedAt).not.toBeNull();
@@ -253,11 +256,13 @@ describe(`OAuth for /api/mcp on ${testRuntime()}`, () => {
     const row = await database.db.oAuthToken.findUniqueOrThrow({ where: { tokenHash: crypto.createHash("sha256").update(tokens.access_token).digest("hex") } });
 
     await database.db.oAuthToken.update({ where: { id: row.id }, data: { resource: "https://other.example/api/mcp" } });
+    await waitForCacheEpochs();
     const audience = await mcp(tokens.access_token, initialize);
     expect(audience.status).toBe(401);
     expect(await lastEvent({ action: "mcp.authenticate", errorCode: "auth_wrong_audience" })).toMatchObject({ actorType: "oauth", tenantId: tenants.demo });
 
     await database.db.oAuthToken.update({ where: { id: row.id }, data: { resource: urls.resource, expiresAt: new Date(Date.now() - 1000) } });
+    await waitForCacheEpochs();
     expect((await mcp(tokens.access_token, initialize)).status).toBe(401);
     expect(await lastEvent({ action: "mcp.authenticate", errorCode: "auth_expired" })).toBeTruthy();
 
@@ -266,6 +271,8 @@ describe(`OAuth for /api/mcp on ${testRuntime()}`, () => {
     const grant = await database.db.oAuthGrant.findFirstOrThrow({ where: { userId: users.approver, revokedAt: null }, orderBy: { createdAt: "desc" } });
     const revoked = await revokeConnectedApp(database.db, { roles: ["approver"], tenant: { id: tenants.demo, slug: "demo", name: "", timeZone: "UTC", currency: "USD" }, user: { id: users.approver, email: "approver@shop.test", name: "" } }, grant.id);
     expect(revoked).toEqual({ ok: true });
+    // Revoked from this (test) process: the app sees it through the credentials cache epoch.
+    await waitForCacheEpochs();
     const after = await mcp(live.access_token, initialize);
     expect(after.status).toBe(401);
     expect(await lastEvent({ action: "mcp.authenticate", errorCode: "auth_revoked" })).toBeTruthy();
@@ -340,6 +347,7 @@ describe(`OAuth for /api/mcp on ${testRuntime()}`, () => {
     expect(await database.db.auditEvent.findFirst({ where: { action: "get_member", actorType: "oauth", tenantId: tenants.demo } })).toBeNull();
 
     await database.db.membership.deleteMany({ where: { userId: users.auditorB } });
+    await waitForCacheEpochs();
     expect((await mcp(tokens.access_token, initialize)).status).toBe(401);
     await database.db.membership.create({ data: { tenantId: tenants.demoB, userId: users.auditorB, roles: ["auditor"] } });
   });
@@ -414,6 +422,7 @@ describe(`OAuth for /api/mcp on ${testRuntime()}`, () => {
     expect((await mcp(tokens.access_token, initialize)).status).toBe(200);
     const grant = await database.db.oAuthGrant.findFirstOrThrow({ where: { userId: users.approver, revokedAt: null }, orderBy: { createdAt: "desc" } });
     await database.db.apiKey.update({ where: { id: grant.apiKeyId }, data: { expiresAt: new Date(Date.now() - 1000) } });
+    await waitForCacheEpochs();
     expect((await mcp(tokens.access_token, initialize)).status).toBe(401);
 
     const later = new Date(Date.now() + 31 * 86_400_000 + 8 * 86_400_000);

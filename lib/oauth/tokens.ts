@@ -1,20 +1,21 @@
 // The token endpoint (authorization_code with PKCE, refresh_token with rotation and reuse
 // detection), revocation (RFC 7009) and access-token verification for /api/mcp. Tokens are opaque
-// and stored as SHA-256; every use is checked against the database, so a revocation takes effect on
-// the next request on every instance.
+// and stored as SHA-256. /api/mcp caches a verified token for a bounded time (lib/mcp/authenticate.ts);
+// every revocation bumps the credentials cache epoch in its own transaction (a trigger), so it
+// takes effect on every instance within EPOCH_MAX_AGE_MS.
 import { z } from "zod";
+import { forgetCachedCredentials } from "@/lib/auth/credential-cache";
 import { audit, recordAuditEvent, type AuditEventInput } from "@/lib/audit/record-audit-event";
 import type { Db } from "@/lib/db/client";
-import type { Tx } from "@/lib/db/transaction";
-import { Prisma, type OAuthClient, type OAuthGrant } from "@/lib/generated/prisma/client";
+import { preparedQuery } from "@/lib/db/prepared";
+import type { DbOrTx, Tx } from "@/lib/db/transaction";
+import { Prisma, type OAuthClient, type OAuthGrant, type Tenant } from "@/lib/generated/prisma/client";
 import type { ConsoleRole } from "@/lib/console/roles";
 import { resolveClient } from "./clients";
 import { ACCESS_TOKEN_PREFIX, ACCESS_TOKEN_TTL_SECONDS, CODE_PREFIX, REFRESH_TOKEN_PREFIX, REFRESH_TOKEN_TTL_SECONDS, type OAuthUrls } from "./config";
 import { effectiveGrantScopes } from "./consent-rules";
 import { OAuthError } from "./errors";
 import { generateSecret, hashSecret, hasSecretShape, PKCE_VERIFIER, verifyPkce } from "./secrets";
-
-const LAST_USED_RESOLUTION_MS = 60_000;
 
 export type TokenResponse = {
   access_token: string;
@@ -78,6 +79,12 @@ async function issueTokenPair(tx: Tx, grant: OAuthGrant, now: Date, parentId: st
   return { access_token: access, token_type: "Bearer", expires_in: ACCESS_TOKEN_TTL_SECONDS, refresh_token: refresh, scope: grant.scopes.join(" ") };
 }
 
+/** Revokes a grant in its own transaction; this instance forgets cached credentials at once. */
+async function revokeGrant(db: Db, grantId: string, reason: string, now: Date): Promise<void> {
+  await db.$transaction((tx) => revokeGrantInTx(tx, grantId, reason, now));
+  forgetCachedCredentials(db);
+}
+
 /** Revokes a grant, every token of it and the key it acts through. */
 export async function revokeGrantInTx(tx: Tx, grantId: string, reason: string, now: Date): Promise<void> {
   const grant = await tx.oAuthGrant.findUnique({ where: { id: grantId } });
@@ -102,7 +109,7 @@ async function exchangeCode(db: Db, body: Record<string, string>, ctx: TokenCont
     // A code presented twice may have been intercepted: revoke what was issued for it (OAuth 2.1 §4.1.3).
     if (code.grantId) {
       const grantId = code.grantId;
-      await db.$transaction((tx) => revokeGrantInTx(tx, grantId, "code_reuse", now));
+      await revokeGrant(db, grantId, "code_reuse", now);
     }
     throw await deny(new OAuthError("invalid_grant", "The authorization code was already used; the tokens issued for it are revoked.", 400, "code_reused"));
   }
@@ -166,7 +173,7 @@ async function refresh(db: Db, body: Record<string, string>, ctx: TokenContext, 
   if (!token || token.kind !== "refresh" || !grant || grant.clientId !== client.id) throw await deny(new OAuthError("invalid_grant", "The refresh token is invalid.", 400, "refresh_token_unknown"));
   if (token.usedAt) {
     // Reuse of a rotated refresh token: someone holds a copy. Revoke the whole family (the grant).
-    await db.$transaction((tx) => revokeGrantInTx(tx, grant.id, "refresh_token_reuse", now));
+    await revokeGrant(db, grant.id, "refresh_token_reuse", now);
     throw await deny(new OAuthError("invalid_grant", "The refresh token was already used; every token of this grant is revoked. Connect the app again.", 400, "refresh_token_reuse"));
   }
   if (token.revokedAt || grant.revokedAt) throw await deny(new OAuthError("invalid_grant", "The grant has been revoked. Connect the app again.", 400, "grant_revoked"));
@@ -187,7 +194,7 @@ async function refresh(db: Db, body: Record<string, string>, ctx: TokenContext, 
   });
   if (!rotated) {
     // Lost a race with another use of the same refresh token: that is reuse too.
-    await db.$transaction((tx) => revokeGrantInTx(tx, grant.id, "refresh_token_reuse", now));
+    await revokeGrant(db, grant.id, "refresh_token_reuse", now);
     throw await deny(new OAuthError("invalid_grant", "The refresh token was already used; every token of this grant is revoked.", 400, "refresh_token_reuse"));
   }
   return rotated;
@@ -227,6 +234,7 @@ export async function revokeToken(db: Db, form: URLSearchParams, ctx: TokenConte
     else await tx.oAuthToken.updateMany({ where: { id: token.id, revokedAt: null }, data: { revokedAt: now } });
     await recordAuditEvent(tx, { ...grantActor(token.grant, grantLabel(token.grant.user.email, client.name)), surface: "mcp", action: "oauth.revoke", target: `oauth_client:${client.clientId}`, outcome: "ok", arguments: { kind: token.kind }, requestId: ctx.requestId, clientName: ctx.clientName ?? client.name });
   });
+  forgetCachedCredentials(db);
 }
 
 // ───────────── /api/mcp: verifying an access token ─────────────
@@ -234,11 +242,16 @@ export async function revokeToken(db: Db, form: URLSearchParams, ctx: TokenConte
 export type AccessTokenRejection = "unknown" | "revoked" | "expired" | "wrong_audience";
 
 export type VerifiedAccessToken = {
-  grant: OAuthGrant;
+  grant: Pick<OAuthGrant, "id" | "tenantId" | "userId" | "apiKeyId" | "lastUsedAt">;
+  tenant: Tenant;
   clientName: string;
   userEmail: string;
   /** The grant's scopes that still apply (admin-only scopes lapse when the user is no longer an admin). */
   scopes: string[];
+  /** When the token stops being valid by itself (its own or its key row's expiry). */
+  validUntil: Date;
+  /** The token's audience (RFC 8707). */
+  resource: string;
   /** The write limits stored on the grant's key row (unparsed JSON). */
   writeLimits: unknown;
 };
@@ -251,30 +264,71 @@ export function looksLikeAccessToken(value: string): boolean {
   return value.startsWith(ACCESS_TOKEN_PREFIX);
 }
 
-/** Checks an access token against the database: hash, expiry, revocation of token/grant/key, audience, the user's membership. */
-export async function verifyAccessToken(db: Db, token: string, resource: string, now: Date = new Date()): Promise<AccessTokenVerification> {
+type AccessTokenRow = {
+  kind: string;
+  resource: string;
+  scopes: string[];
+  expires_at: Date;
+  token_revoked_at: Date | null;
+  grant_id: string;
+  tenant_id: string;
+  user_id: string;
+  api_key_id: string;
+  grant_revoked_at: Date | null;
+  grant_last_used_at: Date | null;
+  client_name: string;
+  key_revoked_at: Date | null;
+  key_expires_at: Date | null;
+  key_write_limits: unknown;
+  email: string;
+  active: boolean;
+  roles: string[] | null;
+  t_slug: string;
+  t_name: string;
+  t_time_zone: string;
+  t_currency: string;
+  t_created_at: Date;
+};
+
+// Token, grant, client, key row, user, membership and tenant in one round trip.
+const RESOLVE_ACCESS_TOKEN_SQL = `SELECT tok.kind::text AS kind, tok.resource, tok.scopes, tok.expires_at, tok.revoked_at AS token_revoked_at,
+       g.id AS grant_id, g.tenant_id, g.user_id, g.api_key_id, g.revoked_at AS grant_revoked_at, g.last_used_at AS grant_last_used_at,
+       c.name AS client_name, k.revoked_at AS key_revoked_at, k.expires_at AS key_expires_at, k.write_limits AS key_write_limits,
+       u.email, u.active, m.roles::text[] AS roles,
+       t.slug AS t_slug, t.name AS t_name, t.time_zone AS t_time_zone, t.currency AS t_currency, t.created_at AS t_created_at
+  FROM "oauth_tokens" tok
+  JOIN "oauth_grants" g ON g.id = tok.grant_id
+  JOIN "oauth_clients" c ON c.id = g.client_id
+  JOIN "api_keys" k ON k.id = g.api_key_id
+  JOIN "users" u ON u.id = g.user_id
+  JOIN "tenants" t ON t.id = g.tenant_id
+  LEFT JOIN "memberships" m ON m.tenant_id = g.tenant_id AND m.user_id = g.user_id
+ WHERE tok.token_hash = $1`;
+
+/** Checks an access token against the database in one statement: hash, expiry, revocation of token/grant/key, audience, the user's membership. */
+export async function verifyAccessToken(db: DbOrTx, token: string, resource: string, now: Date = new Date()): Promise<AccessTokenVerification> {
   if (!hasSecretShape(token, ACCESS_TOKEN_PREFIX)) return { ok: false, reason: "unknown" };
-  const row = await db.oAuthToken.findUnique({
-    where: { tokenHash: hashSecret(token) },
-    include: { grant: { include: { client: { select: { name: true } }, apiKey: { select: { revokedAt: true, expiresAt: true, writeLimits: true } }, user: { select: { email: true, active: true } } } } },
-  });
+  const [row] = await preparedQuery<AccessTokenRow>(db, "socode_resolve_access_token", RESOLVE_ACCESS_TOKEN_SQL, [hashSecret(token)]);
   if (!row || row.kind !== "access") return { ok: false, reason: "unknown" };
-  const grant = row.grant;
-  const known = { tenantId: grant.tenantId, apiKeyId: grant.apiKeyId };
+  const known = { tenantId: row.tenant_id, apiKeyId: row.api_key_id };
   // The grant's key row can also be revoked or expired from the API keys page; either ends the grant.
-  if (row.revokedAt || grant.revokedAt || grant.apiKey.revokedAt || !grant.user.active) return { ok: false, reason: "revoked", grant: known };
-  if (grant.apiKey.expiresAt && grant.apiKey.expiresAt <= now) return { ok: false, reason: "revoked", grant: known };
-  if (row.expiresAt <= now) return { ok: false, reason: "expired", grant: known };
+  if (row.token_revoked_at || row.grant_revoked_at || row.key_revoked_at || !row.active) return { ok: false, reason: "revoked", grant: known };
+  if (row.key_expires_at && row.key_expires_at <= now) return { ok: false, reason: "revoked", grant: known };
+  if (row.expires_at <= now) return { ok: false, reason: "expired", grant: known };
   if (row.resource !== resource) return { ok: false, reason: "wrong_audience", grant: known };
-  const membership = await db.membership.findUnique({ where: { tenantId_userId: { tenantId: grant.tenantId, userId: grant.userId } }, select: { roles: true } });
-  if (!membership || membership.roles.length === 0) return { ok: false, reason: "revoked", grant: known };
-  if (!grant.lastUsedAt || now.getTime() - grant.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-    await db.oAuthGrant.update({ where: { id: grant.id }, data: { lastUsedAt: now } });
-    await db.apiKey.update({ where: { id: grant.apiKeyId }, data: { lastUsedAt: now } });
-  }
+  if (!row.roles || row.roles.length === 0) return { ok: false, reason: "revoked", grant: known };
   return {
     ok: true,
-    token: { grant, clientName: grant.client.name, userEmail: grant.user.email, scopes: effectiveGrantScopes(row.scopes, membership.roles as ConsoleRole[]), writeLimits: grant.apiKey.writeLimits },
+    token: {
+      grant: { id: row.grant_id, tenantId: row.tenant_id, userId: row.user_id, apiKeyId: row.api_key_id, lastUsedAt: row.grant_last_used_at },
+      tenant: { id: row.tenant_id, slug: row.t_slug, name: row.t_name, timeZone: row.t_time_zone, currency: row.t_currency, createdAt: row.t_created_at },
+      clientName: row.client_name,
+      userEmail: row.email,
+      scopes: effectiveGrantScopes(row.scopes, row.roles as ConsoleRole[]),
+      validUntil: row.key_expires_at && row.key_expires_at < row.expires_at ? row.key_expires_at : row.expires_at,
+      resource: row.resource,
+      writeLimits: row.key_write_limits,
+    },
   };
 }
 

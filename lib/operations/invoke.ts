@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { audit, type AuditSurface } from "@/lib/audit/record-audit-event";
 import { OperationError } from "@/lib/errors";
+import { isDatabaseUnavailable } from "@/lib/db/unavailable";
 import { authorize } from "@/lib/governance/guard";
 import { GroundingError } from "@/lib/semantic/grounding";
 import { renderReceipt } from "@/lib/writes/receipt";
@@ -79,6 +80,9 @@ export function unsafeArgument(args: unknown): string | null {
 
 function toOperationError(err: unknown): OperationError {
   if (err instanceof OperationError) return err;
+  if (isDatabaseUnavailable(err)) {
+    return new OperationError("database_unavailable", "The service's database became unavailable before the request completed; try again shortly.");
+  }
   if (err instanceof GroundingError) {
     return new OperationError("not_grounded", err.message, { grounding: err.code, suggestions: err.suggestions });
   }

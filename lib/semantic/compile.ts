@@ -227,7 +227,9 @@ export function compileCoverageQuery(tenantId: string, sources: FactSource[], as
   const parts = columns.map(
     (c, i) =>
       `(SELECT ${iso(`MIN(t.${c.column})`)} FROM "${c.table}" t WHERE t.tenant_id = $1::uuid) AS first${i}, ` +
-      `(SELECT ${iso(`MAX(t.${c.column})`)} FROM "${c.table}" t WHERE t.tenant_id = $1::uuid AND t.${c.column} <= $2::timestamptz) AS last${i}`,
+      `(SELECT ${iso(`MAX(t.${c.column})`)} FROM "${c.table}" t WHERE t.tenant_id = $1::uuid AND t.${c.column} <= $2::timestamptz) AS last${i}, ` +
+      // The first fact after as-of: until then, the span read here holds for a later as-of too (lib/semantic/semantic-cache.ts).
+      `(SELECT ${iso(`MIN(t.${c.column})`)} FROM "${c.table}" t WHERE t.tenant_id = $1::uuid AND t.${c.column} > $2::timestamptz) AS next${i}`,
   );
   parts.push(
     `(SELECT rs.time_zone FROM "rollup_state" rs WHERE rs.tenant_id = $1::uuid) AS rollup_time_zone`,

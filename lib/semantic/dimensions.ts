@@ -3,6 +3,7 @@
 // the closest valid options when it matches nothing or more than one thing. Never a guess.
 import type { DbOrTx } from "@/lib/db/transaction";
 import { closestOptions, GroundingError } from "./grounding";
+import { cachedForTenant } from "./semantic-cache";
 import { ENTITY_DIMENSIONS, TIME_GRAINS, type EntityDimension } from "./metrics";
 
 export type DimensionValue = {
@@ -24,7 +25,12 @@ export async function listDimensionValues(
   dimension: string,
 ): Promise<DimensionValue[]> {
   const key = groundDimensionName(dimension);
-  const tenantId = tenant.id;
+  if (key === "channel") return CHANNELS.map((c) => ({ id: c, name: c }));
+  // Labels change only with the tenant's stores, tiers and pools: cached per semantic cache epoch.
+  return cachedForTenant(db, tenant.id, `labels:${key}`, () => loadDimensionValues(db, tenant.id, key));
+}
+
+async function loadDimensionValues(db: DbOrTx, tenantId: string, key: EntityDimension): Promise<DimensionValue[]> {
   switch (key) {
     case "store": {
       const stores = await db.store.findMany({ where: { tenantId }, orderBy: { code: "asc" } });

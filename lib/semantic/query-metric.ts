@@ -23,6 +23,7 @@ import {
   type SemanticTenant,
 } from "./dimensions";
 import { currencyDigits, Fraction } from "./exact";
+import { cachedForTenant } from "./semantic-cache";
 import { closestOptions, GroundingError } from "./grounding";
 import {
   CERTIFIED_METRICS,
@@ -246,21 +247,42 @@ export type MetricContext = {
 
 export type MetricFacts = Coverage & { rollups: { usable: boolean; updatedAt: string | null } };
 
-/** Fact span (for freshness and "no data") and rollup state, in one round trip. */
+type CoverageRead = Coverage & { asOf: number; next: string | null; rollupTimeZone: string | null; rollupUpdatedAt: string | null };
+
+/**
+ * Fact span (for freshness and "no data") and rollup state, in one round trip — or from the
+ * per-tenant cache (./semantic-cache.ts) when the tenant has rollups: facts then change only with
+ * a rollup refresh, which bumps the tenant's cache epoch. A span read at as-of T answers any later
+ * as-of until the first fact after T.
+ */
 async function coverage(db: DbOrTx, tenant: SemanticTenant, metric: CertifiedMetric, asOf: Date): Promise<MetricFacts> {
   const sources = [...new Set(metricMeasures(metric).map((m) => m.source))].map((key) => FACT_SOURCES[key]);
+  const at = asOf.getTime();
+  const read = await cachedForTenant<CoverageRead>(db, tenant.id, `coverage:${sources.map((s) => s.key).join(",")}`, () => readCoverage(db, tenant, sources, asOf), {
+    reusable: (c) => c.rollupTimeZone === tenant.timeZone && at >= c.asOf && (c.next === null || Date.parse(c.next) > at),
+    cacheable: (c) => c.rollupTimeZone !== null,
+  });
+  return {
+    first: read.first,
+    last: read.last,
+    rollups: { usable: read.rollupTimeZone !== null && read.rollupTimeZone === tenant.timeZone, updatedAt: read.rollupUpdatedAt },
+  };
+}
+
+async function readCoverage(db: DbOrTx, tenant: SemanticTenant, sources: (typeof FACT_SOURCES)[SourceKey][], asOf: Date): Promise<CoverageRead> {
   const q = compileCoverageQuery(tenant.id, sources, asOf.toISOString());
   const rows = await db.$queryRawUnsafe<Record<string, string | null>[]>(q.sql, ...q.params);
   const row = rows[0] ?? {};
   let first: string | null = null;
   let last: string | null = null;
+  let next: string | null = null;
   for (const [k, v] of Object.entries(row)) {
     if (v === null) continue;
     if (k.startsWith("first") && (first === null || v < first)) first = v;
     if (k.startsWith("last") && (last === null || v > last)) last = v;
+    if (k.startsWith("next") && (next === null || v < next)) next = v;
   }
-  const zone = row.rollup_time_zone ?? null;
-  return { first, last, rollups: { usable: zone !== null && zone === tenant.timeZone, updatedAt: row.rollup_updated_at ?? null } };
+  return { first, last, next, asOf: asOf.getTime(), rollupTimeZone: row.rollup_time_zone ?? null, rollupUpdatedAt: row.rollup_updated_at ?? null };
 }
 
 function overlaps(window: ResolvedWindow, cov: Coverage): boolean {

@@ -121,7 +121,8 @@ describe(`/api/mcp under JSON-RPC and HTTP abuse, on ${testRuntime()}`, () => {
       { name: "UTF-8 BOM", send: () => post(new Uint8Array(Buffer.from(`\ufeff${INITIALIZE}`, "utf8"))), okAllowed: true },
 
       // ── headers ──
-      ...["https://evil.example", "null", "http://127.0.0.1.evil.example", "file://", `${"http://127.0.0.1:1"}`].map((origin) => ({
+      // (A loopback Origin on another port is a legitimate local client here: test/security/mcp-origins.test.ts.)
+      ...["https://evil.example", "null", "http://127.0.0.1.evil.example", "file://", "http://localhost.evil.example:1"].map((origin) => ({
         name: `Origin ${origin}`,
         send: () => post(INITIALIZE, { Origin: origin }),
         status: 403,
