@@ -51,6 +51,7 @@ const NOT_TOOLS = new Set<string>([
   "not_found",
   "not_grounded",
   "rate_limited",
+  "limit_exceeded",
   "internal_error",
   // GroundingError codes (lib/semantic/grounding.ts)
   "unknown_metric",
