@@ -13,7 +13,7 @@ import { redactForAudit } from "./redact";
 export const GLOBAL_CHAIN = "_global";
 export const GENESIS_HASH = "0".repeat(64);
 
-export type AuditActorType = "key" | "user" | "oauth" | "system" | "anonymous";
+export type AuditActorType = "key" | "user" | "oauth" | "slack" | "system" | "anonymous";
 export type AuditSurface = "mcp" | "console" | "cli" | "slack" | "system";
 
 export type AuditEventInput = {

@@ -10,7 +10,8 @@ import type { Tx } from "@/lib/db/transaction";
 
 /** Who is calling: a credential bound to exactly one tenant (an API key, or an OAuth grant acting through its key row). */
 export type Credential = {
-  type: "key" | "oauth";
+  /** slack: a Slack workspace connection, or a Slack user linked to a console user (lib/slack/credential.ts). */
+  type: "key" | "oauth" | "slack";
   id: string;
   tenantId: string;
   scopes: readonly string[];
