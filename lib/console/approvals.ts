@@ -10,6 +10,7 @@ import { OPERATIONS } from "@/lib/operations/catalogue";
 import { OperationError } from "@/lib/operations/errors";
 import type { WriteOperation } from "@/lib/operations/operation";
 import { approveWriteRequest, rejectWriteRequest, type DecisionResult } from "@/lib/writes/decide-write-request";
+import { refreshSlackWriteMessage } from "@/lib/slack/handle-interaction";
 import { viewStatus } from "@/lib/writes/read-write-requests";
 import { PreviewSchema } from "@/lib/writes/receipt";
 import { effectiveStatus } from "@/lib/writes/status";
@@ -188,6 +189,8 @@ export async function decideApproval(db: Db, access: Pick<ConsoleAccess, "user" 
     if (err instanceof OperationError) return { status: "error", code: err.code, message: refusalMessage(err) };
     throw err;
   }
+  // A request asked for in Slack shows its decision there too (the buttons are replaced).
+  await refreshSlackWriteMessage(db, result.request.id);
   const row = await db.writeRequest.findUniqueOrThrow({ where: { id: result.request.id }, include: requestInclude });
   const item = toApprovalItem(row, access.user.id, now);
   return { status: "decided", outcome: result.outcome, message: decidedMessage(result, item.outcomeText), item };
