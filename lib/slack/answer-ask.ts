@@ -18,6 +18,7 @@ import {
   renderQueryAnswer,
   renderRefusal,
   renderWriteRequest,
+  escapeMrkdwn,
   type SlackMessage,
 } from "./render-blocks";
 import { auditSlack, slackRequestId, type SlackIds } from "./slack-audit";
@@ -79,6 +80,22 @@ function refusalFor(error: OperationError, linked: boolean): SlackMessage {
   return renderRefusal(error.message, suggestions);
 }
 
+/**
+ * Answers by coupon pool also say how many codes each pool has left, when the connection may read
+ * pools (coupons:read): a pool that ran out explains a drop, and a top-up shows in the next answer.
+ * Through the guard like everything else (its own audited list_coupon_pools call).
+ */
+async function appendPoolStock(message: SlackMessage, invocation: InvocationContext): Promise<void> {
+  const op = findOperation("list_coupon_pools");
+  if (!op || !mayUse(invocation.credential.scopes, op)) return;
+  const r = await invokeOperation(invocation, "list_coupon_pools", {});
+  if (!r.ok) return;
+  const pools = (r.output as { pools: { name: string; remaining: number; size: number }[] }).pools;
+  if (!pools.length) return;
+  const line = `Codes left: ${pools.map((p) => `${p.name} ${p.remaining.toLocaleString("en-US")} of ${p.size.toLocaleString("en-US")}`).join(" · ")}`;
+  message.blocks.splice(message.blocks.length - 1, 0, { type: "context", elements: [{ type: "mrkdwn", text: escapeMrkdwn(line) }] });
+}
+
 export type AskOutcome = { kind: SlackAsk["kind"]; ok: boolean; postedTs: string | null; writeRequestId?: string };
 
 export async function answerAsk(ctx: AskContext): Promise<AskOutcome> {
@@ -127,6 +144,7 @@ export async function answerAsk(ctx: AskContext): Promise<AskOutcome> {
         ask.kind === "query"
           ? renderQueryAnswer(r.output as QueryMetricResult, { consoleUrl: url, defaultedWindow: ask.defaultedWindow, ask: ctx.text })
           : renderExplainAnswer(r.output as ExplainChangeResult, { consoleUrl: url, defaultedWindow: ask.defaultedWindow });
+      if (ask.kind === "query" && ask.input.groupBy?.includes("coupon_pool")) await appendPoolStock(message, invocation);
       const ts = await post(message);
       // The thread remembers this ask, so "and by tier?" or "which stores drove it?" can follow.
       const root = ctx.threadTs ?? ts;

@@ -243,6 +243,8 @@ function metricSuggestions(words: string): string[] {
   return closestOptions(words || "metric", options, 4);
 }
 
+const DRIVER_PREFERENCE = ["coupon_pool", "store", "tier", "channel"] as const;
+
 const WHY = /(^|\s)(why|what drove|what caused|drivers?|explain|which \w+ drove|what's behind|what is behind|reason)(\s|$)/;
 
 /**
@@ -333,7 +335,9 @@ export function parseAsk(rawText: string, vocab: Vocabulary, previous?: ThreadAs
     const metricDef = CERTIFIED_METRICS.find((m) => m.key === metricKey);
     const allowed = (metricDef?.dimensions ?? []) as readonly string[];
     let dimensions = [...driverDims, ...breakdown].filter((d) => (ENTITY_DIMENSIONS as readonly string[]).includes(d));
-    if (!dimensions.length) dimensions = allowed.filter((d) => d !== "region" && !filterMap?.[d]).slice(0, 3);
+    // No dimension named: rank the most telling ones the metric allows (pools first: campaigns move
+    // coupon metrics; then stores, tiers, channels).
+    if (!dimensions.length) dimensions = DRIVER_PREFERENCE.filter((d) => allowed.includes(d) && !filterMap?.[d]).slice(0, 3);
     return {
       kind: "explain",
       input: { metric: metricKey, window: windowKey, compareTo: compareTo ?? "previous_period", dimensions: [...new Set(dimensions)].slice(0, 3), ...(filterMap ? { filters: filterMap } : {}), limit: 10 },
