@@ -29,7 +29,7 @@ const WINDOW_KEYS = ["today", "yesterday", "last_7_days", "last_14_days", "last_
 const COMPARE_KEYS = ["previous_period", "prior_week", "prior_month", "same_period_last_year"] as const;
 type WindowKey = (typeof WINDOW_KEYS)[number];
 type CompareKey = (typeof COMPARE_KEYS)[number];
-const GRAINS = ["day", "week", "month"] as const;
+type Grain = "day" | "week" | "month";
 
 const FiltersSchema = z.record(z.string(), z.array(z.string()).min(1));
 
@@ -69,7 +69,7 @@ export const DEFAULT_WINDOW: WindowKey = "last_7_days";
 /** Rows fetched for a breakdown; Slack shows the top few and sums the rest as "others". */
 export const BREAKDOWN_ROWS = 200;
 
-const DIMENSION_WORDS: Record<string, EntityDimension | (typeof GRAINS)[number]> = {
+const DIMENSION_WORDS: Record<string, EntityDimension | Grain> = {
   store: "store", stores: "store", shop: "store", shops: "store", location: "store", locations: "store",
   tier: "tier", tiers: "tier", level: "tier", levels: "tier",
   pool: "coupon_pool", pools: "coupon_pool", "coupon pool": "coupon_pool", "coupon pools": "coupon_pool", coupon: "coupon_pool", coupons: "coupon_pool", campaign: "coupon_pool", campaigns: "coupon_pool",
