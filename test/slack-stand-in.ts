@@ -119,6 +119,15 @@ export async function startSlackStandIn(options: { port?: number; clientId?: str
       res.writeHead(302, { Location: back.toString() }).end();
       return;
     }
+    if (req.method === "GET" && url.pathname === "/health") {
+      res.writeHead(200, { "Content-Type": "text/plain" }).end("ok");
+      return;
+    }
+    if (req.method === "GET" && url.pathname === "/_calls") {
+      // For tests driving the stand-in as a separate process (Playwright): what the app called.
+      res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(calls));
+      return;
+    }
     const match = /^\/api\/([a-z0-9.]+)$/i.exec(url.pathname);
     if (req.method !== "POST" || !match?.[1]) {
       res.writeHead(404).end();

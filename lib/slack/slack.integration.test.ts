@@ -140,7 +140,8 @@ describe(`Slack surface on ${testRuntime()}`, () => {
     slack.addToken("xoxb-demo-token", DEMO_TEAM);
     slack.addToken("xoxb-bakery-token", B_TEAM);
 
-    const alice = await addUser("alice@demo.test", demoId, ["admin"]);
+    // Alice may approve in general: only the four-eyes rule stops her approving her own request.
+    const alice = await addUser("alice@demo.test", demoId, ["admin", "approver"]);
     await addUser("bob@demo.test", demoId, ["approver"]);
     await addUser("carol@bakery.test", demoBId, ["approver", "admin"]);
     slack.addUser({ id: "U0ALICE", teamId: DEMO_TEAM.id, email: "alice@demo.test", emailConfirmed: true });
