@@ -24,8 +24,8 @@ export type SlackStandIn = {
   /** The team "Add to Slack" installs into next (what the authorize page grants). */
   setInstallTarget: (team: StandInTeam, token: string) => void;
   revokedTokens: Set<string>;
-  /** Resolves with the first recorded call matching, waiting up to timeoutMs. */
-  waitFor: (predicate: (call: SlackCall) => boolean, timeoutMs?: number) => Promise<SlackCall>;
+  /** Resolves with the first call matching, recorded at or after index `from` (calls.length before acting), waiting up to timeoutMs. */
+  waitFor: (predicate: (call: SlackCall) => boolean, from?: number, timeoutMs?: number) => Promise<SlackCall>;
   close: () => Promise<void>;
 };
 
@@ -160,8 +160,8 @@ export async function startSlackStandIn(options: { port?: number; clientId?: str
     addToken: (token, team) => tokens.set(token, team),
     addUser: (user) => users.set(user.id, user),
     setInstallTarget: (team, token) => (installTarget = { team, token }),
-    waitFor: (predicate, timeoutMs = 20_000) => {
-      const found = calls.find(predicate);
+    waitFor: (predicate, from = 0, timeoutMs = 20_000) => {
+      const found = calls.slice(from).find(predicate);
       if (found) return Promise.resolve(found);
       return new Promise((resolve, reject) => {
         const waiter = { predicate, resolve: (c: SlackCall) => (clearTimeout(timer), resolve(c)) };

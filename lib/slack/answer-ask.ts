@@ -119,15 +119,13 @@ export async function answerAsk(ctx: AskContext): Promise<AskOutcome> {
 
   switch (ask.kind) {
     case "help": {
-      const ts = await post(renderHelp());
       await auditSlack(db, { tenantId: connection.tenantId, ids, action: "slack.help", outcome: "ok", actor });
-      return { kind: ask.kind, ok: true, postedTs: ts };
+      return { kind: ask.kind, ok: true, postedTs: await post(renderHelp()) };
     }
     case "not_understood": {
-      const ts = await post(renderRefusal(ask.message, ask.suggestions));
-      // Grounding refusal: audited as a denial with the parser's code, nothing was queried.
+      // Grounding refusal: audited (before the reply, like every answer) as a denial with the parser's code; nothing was queried.
       await auditSlack(db, { tenantId: connection.tenantId, ids, action: "slack.ask", outcome: "denied", errorCode: ask.code, actor, arguments: { text: ctx.text.slice(0, 500) } });
-      return { kind: ask.kind, ok: false, postedTs: ts };
+      return { kind: ask.kind, ok: false, postedTs: await post(renderRefusal(ask.message, ask.suggestions)) };
     }
     case "definition": {
       const r = await invokeOperation(invocation, "describe_metric", { metric: ask.metric });

@@ -80,11 +80,11 @@ describe(`Slack surface on ${testRuntime()}`, () => {
   /** Sends a mention and waits for the threaded answer. */
   async function ask(m: Mention) {
     const e = eventBody(m);
-    const since = Date.now();
+    const since = slack.calls.length;
     const res = await post("events", e.body, "application/json");
     expect(res.status).toBe(200);
     const thread = m.threadTs ?? e.ts;
-    const answer = await slack.waitFor((c) => c.method === "chat.postMessage" && c.args.channel === (m.channel ?? CHANNEL) && c.args.thread_ts === thread && c.at >= since);
+    const answer = await slack.waitFor((c) => c.method === "chat.postMessage" && c.args.channel === (m.channel ?? CHANNEL) && c.args.thread_ts === thread, since);
     return { answer, text: messageText(answer), ...e, thread };
   }
 
@@ -331,10 +331,10 @@ describe(`Slack surface on ${testRuntime()}`, () => {
   });
 
   it("/socode answers in the channel through the same pipeline", async () => {
-    const before = Date.now();
+    const since = slack.calls.length;
     const res = await post("commands", new URLSearchParams({ team_id: DEMO_TEAM.id, user_id: "U0ALICE", channel_id: "C0SLASH", command: "/socode", text: "orders last week", trigger_id: "trg.1" }).toString(), "application/x-www-form-urlencoded");
     expect(await res.json()).toMatchObject({ response_type: "ephemeral" });
-    const answer = await slack.waitFor((c) => c.method === "chat.postMessage" && c.args.channel === "C0SLASH" && c.at >= before);
+    const answer = await slack.waitFor((c) => c.method === "chat.postMessage" && c.args.channel === "C0SLASH", since);
     const ref = (await mcpCall("query_metric", { metric: "orders", window: "last_week", limit: 200 })) as { total: { current: string } };
     expect(messageText(answer)).toContain(`*${formatMetricValue(ref.total.current, "count")}*`);
     expect(answer.args.thread_ts).toBeUndefined();
@@ -374,9 +374,9 @@ describe(`Slack surface on ${testRuntime()}`, () => {
 
     /** Presses a button and returns the refusal posted in the request's thread. */
     const refusalAfter = async (pressed: () => Promise<{ res: Response }>) => {
-      const since = Date.now();
+      const since = slack.calls.length;
       expect((await pressed()).res.status).toBe(200);
-      return slack.waitFor((c) => c.method === "chat.postMessage" && c.at >= since && c.args.channel === CHANNEL && messageText(c).includes(":no_entry:"));
+      return slack.waitFor((c) => c.method === "chat.postMessage" && c.args.channel === CHANNEL && messageText(c).includes(":no_entry:"), since);
     };
 
     // 1. The requester approving their own request: four eyes.
@@ -407,10 +407,10 @@ describe(`Slack surface on ${testRuntime()}`, () => {
     expect((await database.db.writeRequest.findUniqueOrThrow({ where: { id: pending.id } })).status).toBe("pending");
 
     // 5. Bob (approver, linked by verified email) approves: executed, the buttons are replaced.
-    const since = Date.now();
+    const since = slack.calls.length;
     const approved = await press({ user: "U0BOB", actionId: "write_approve", value, messageTs, actionTs: "1790000500.000001" });
     expect(approved.res.status).toBe(200);
-    const update = await slack.waitFor((c) => c.method === "chat.update" && c.at >= since && c.args.ts === messageTs);
+    const update = await slack.waitFor((c) => c.method === "chat.update" && c.args.ts === messageTs, since);
     expect(messageText(update)).toMatch(/Executed/);
     expect(messageText(update)).toMatch(/Added 500 codes to Summer/);
     expect(messageText(update)).toMatch(/audit #\d+/);
@@ -438,12 +438,12 @@ describe(`Slack surface on ${testRuntime()}`, () => {
     const pending = await database.db.writeRequest.findFirstOrThrow({ where: { tenantId: demoId, status: "pending" } });
     const placed = await database.db.slackWriteMessage.findUniqueOrThrow({ where: { writeRequestId: pending.id } });
     expect(placed.messageTs).toBe(request.answer.args.ts ?? placed.messageTs);
-    const since = Date.now();
+    const since = slack.calls.length;
     const bob = await database.db.user.findUniqueOrThrow({ where: { email: "bob@demo.test" } });
     const tenant = await database.db.tenant.findUniqueOrThrow({ where: { id: demoId } });
     const outcome = await decideApproval(database.db, { user: { id: bob.id, email: bob.email, name: bob.name }, tenant }, { decision: "reject", requestId: pending.id, reason: "not this week" });
     expect(outcome.status).toBe("decided");
-    const update = await slack.waitFor((c) => c.method === "chat.update" && c.at >= since && c.args.ts === placed.messageTs);
+    const update = await slack.waitFor((c) => c.method === "chat.update" && c.args.ts === placed.messageTs, since);
     expect(messageText(update)).toMatch(/Rejected/);
     expect(messageText(update)).toContain("not this week");
   });
