@@ -285,6 +285,15 @@ export async function unlinkSlackUser(db: Db, tenantId: string, linkId: string, 
  * is_email_confirmed) and that email is an active console member of the tenant. Otherwise null: the
  * user stays unlinked and gets the connection's read preset only.
  */
+/**
+ * Slack users that users.info could not match to a member, remembered for five minutes per
+ * instance so a busy unlinked user does not cost a Slack call per message (Slack rate-limits
+ * users.info). Bounded staleness: a new console member is recognised within five minutes, or at
+ * once when an admin links them explicitly.
+ */
+const UNMATCHED_TTL_MS = 5 * 60_000;
+const unmatched = new Map<string, number>();
+
 export async function resolveSlackUser(db: Db, connection: ConnectionWithTenant, slackUserId: string, requestId: string): Promise<LinkWithUser | null> {
   const find = () =>
     db.slackUserLink.findUnique({
@@ -293,6 +302,11 @@ export async function resolveSlackUser(db: Db, connection: ConnectionWithTenant,
     });
   const existing = await find();
   if (existing) return existing;
+  const memo = `${connection.id}:${slackUserId}`;
+  const checkedAt = unmatched.get(memo);
+  if (checkedAt !== undefined && Date.now() - checkedAt < UNMATCHED_TTL_MS) return null;
+  if (unmatched.size > 10_000) unmatched.clear();
+  unmatched.set(memo, Date.now());
   let email: string | null = null;
   try {
     const info = await slackWebClient(botTokenOf(connection)).users.info({ user: slackUserId });
@@ -305,6 +319,7 @@ export async function resolveSlackUser(db: Db, connection: ConnectionWithTenant,
   if (!email) return null;
   const member = await db.membership.findFirst({ where: { tenantId: connection.tenantId, user: { email, active: true } } });
   if (!member) return null;
+  unmatched.delete(memo);
   try {
     return await linkSlackUser(db, connection, { slackUserId, userId: member.userId, linkedBy: "email" }, { type: "slack", id: connection.apiKeyId, label: `Slack ${connection.teamName}`, surface: "slack" }, requestId);
   } catch (err) {
