@@ -45,7 +45,7 @@ function blockKitHtml(blocks: { type: string; text?: { text: string }; elements?
     .actions{margin-top:8px;display:flex;gap:8px}.button{border:1px solid #bbb;border-radius:4px;padding:4px 12px;font-size:13px;font-weight:700}
     .button.primary{background:#007a5a;color:#fff;border-color:#007a5a}.button.danger{color:#e01e5a}
     .thread{color:#616061;font-size:12px;margin-bottom:8px}
-  </style></head><body><div class="thread">#retention · thread</div><div class="msg"><div class="avatar">S</div><div><span class="name">SocialHub</span><span class="app">APP</span>${body}</div></div></body></html>`;
+  </style></head><body><div id="frame" style="padding:16px"><div class="thread">#retention · thread</div><div class="msg"><div class="avatar">S</div><div><span class="name">SocialHub</span><span class="app">APP</span>${body}</div></div></div></body></html>`;
 }
 
 test("admin connects a workspace with Add to Slack, sets access, links a user, gets an answer, disconnects", async ({ page, request, baseURL }) => {
@@ -105,7 +105,7 @@ test("admin connects a workspace with Add to Slack, sets access, links a user, g
   const preview = await page.context().newPage();
   await preview.setContent(blockKitHtml(answer?.args.blocks as Parameters<typeof blockKitHtml>[0]));
   await expect(preview.getByText("Active members", { exact: false }).first()).toBeVisible();
-  await preview.screenshot({ path: path.resolve("docs/images/slack-answer.png"), fullPage: true });
+  await preview.locator("#frame").screenshot({ path: path.resolve("docs/images/slack-answer.png") });
   await preview.close();
 
   // Disconnect: the bot token is revoked at Slack and forgotten here.

@@ -32,7 +32,7 @@ export default async function SlackPage({ params, searchParams }: Props) {
     <>
       <PageHeader
         title="Slack"
-        description={`Ask certified metrics and approve write requests from a Slack workspace connected to ${access.tenant.name}. One workspace serves exactly one tenant; everything goes through the same scopes, approvals and audit log as the MCP endpoint.`}
+        description={`Ask certified metrics and approve write requests from the Slack workspace connected to this tenant (${access.tenant.name}). One workspace serves exactly one tenant; everything goes through the same scopes, approvals and audit log as the MCP endpoint.`}
       />
       <div className="space-y-6">
         {error ? <Notice tone="error">{error}</Notice> : null}
