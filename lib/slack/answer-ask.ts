@@ -4,10 +4,12 @@
 import type { Db } from "@/lib/db/client";
 import { env } from "@/lib/env";
 import type { Prisma } from "@/lib/generated/prisma/client";
-import { invokeOperation, mayUse, findOperation, type InvocationContext } from "@/lib/governance/guard";
+import { mayUse } from "@/lib/governance/guard";
+import { findOperation } from "@/lib/operations/catalogue";
+import { invokeOperation, type InvocationContext } from "@/lib/operations/invoke";
 import { listDimensionValues, ENTITY_DIMENSIONS, type ExplainChangeResult, type MetricDescription, type QueryMetricResult } from "@/lib/semantic";
 import type { WriteReceipt } from "@/lib/writes/receipt";
-import type { OperationError } from "@/lib/operations/errors";
+import type { OperationError } from "@/lib/errors";
 import { botTokenOf, resolveSlackUser, type ConnectionWithTenant } from "./connections";
 import { linkedRoles, slackCredential } from "./credential";
 import { parseAsk, threadAskOf, ThreadAskSchema, type SlackAsk, type ThreadAsk, type Vocabulary } from "./parse-ask";

@@ -10,7 +10,7 @@ import { env } from "@/lib/env";
 import type { SlackConnection, SlackUserLink, Tenant } from "@/lib/generated/prisma/client";
 import { DEFAULT_PRESET, PRESETS, WRITE_SCOPES, type Preset, type Scope } from "@/lib/governance/scopes";
 import { generateSecret, hashSecret } from "@/lib/oauth/secrets";
-import { OperationError } from "@/lib/operations/errors";
+import { OperationError } from "@/lib/errors";
 import { openBotToken, sealBotToken } from "./token-vault";
 import { slackWebClient } from "./web-client";
 

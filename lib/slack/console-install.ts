@@ -5,7 +5,7 @@ import crypto from "node:crypto";
 import { publicBaseUrl } from "@/lib/console/base-url";
 import { authorizeConsoleAction, ConsoleAccessError } from "@/lib/console/session";
 import { getReadyDb } from "@/lib/db/ready";
-import { OperationError } from "@/lib/operations/errors";
+import { OperationError } from "@/lib/errors";
 import { completeInstall, installUrl, readInstallState } from "./install";
 
 function back(base: string, slug: string | null, params: Record<string, string>): Response {

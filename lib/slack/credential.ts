@@ -7,7 +7,7 @@
 import type { Db } from "@/lib/db/client";
 import type { SlackConnection } from "@/lib/generated/prisma/client";
 import { PRESETS, WRITE_SCOPES, type Preset, type Scope } from "@/lib/governance/scopes";
-import type { Credential } from "@/lib/operations/operation";
+import type { Credential } from "@/lib/governance/credential";
 import type { LinkWithUser } from "./connections";
 
 const MAY_REQUEST_WRITES = ["admin", "approver"] as const;

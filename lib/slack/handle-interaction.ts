@@ -6,12 +6,13 @@
 import crypto from "node:crypto";
 import { z } from "zod";
 import type { Db } from "@/lib/db/client";
-import { invokeOperation } from "@/lib/governance/guard";
+import { invokeOperation } from "@/lib/operations/invoke";
 import { isUuid } from "@/lib/ids";
-import { OperationError } from "@/lib/operations/errors";
-import { OPERATIONS } from "@/lib/operations/catalogue";
+import { OperationError } from "@/lib/errors";
+import { findWriteOperation } from "@/lib/operations/catalogue";
+import { approveWriteRequest } from "@/lib/operations/approve-write-request";
 import type { MetricDescription } from "@/lib/semantic";
-import { approveWriteRequest, rejectWriteRequest, type DecisionResult } from "@/lib/writes/decide-write-request";
+import { rejectWriteRequest, type DecisionResult } from "@/lib/writes/decide-write-request";
 import { consoleMetricUrl } from "./answer-ask";
 import { botTokenOf, resolveSlackUser, type ConnectionWithTenant } from "./connections";
 import { linkedRoles, slackCredential } from "./credential";
@@ -43,8 +44,8 @@ export function interactionDeliveryId(payload: BlockActionsPayload): string {
 export async function decidedMessage(db: Db, requestId: string): Promise<SlackMessage | null> {
   const request = await db.writeRequest.findUnique({ where: { id: requestId }, include: { decidedBy: { select: { email: true } } } });
   if (!request || request.status === "pending") return null;
-  const op = OPERATIONS.find((o) => o.name === request.operation);
-  const result = request.status === "executed" && op?.kind === "write" && request.result !== null ? op.describeResult(request.result) : null;
+  const op = findWriteOperation(request.operation);
+  const result = request.status === "executed" && op && request.result !== null ? op.describeResult(request.result) : null;
   const failure = request.error && typeof request.error === "object" && "message" in request.error ? String(request.error.message) : null;
   const auditEvent = await db.auditEvent.findFirst({
     where: { writeRequestId: request.id, action: { in: ["write.approve", "write.reject", "write.expire"] }, outcome: "ok" },

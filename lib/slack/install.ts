@@ -6,7 +6,7 @@ import crypto from "node:crypto";
 import { z } from "zod";
 import type { Db } from "@/lib/db/client";
 import { env } from "@/lib/env";
-import { OperationError } from "@/lib/operations/errors";
+import { OperationError } from "@/lib/errors";
 import { sessionSecret } from "@/lib/secrets";
 import { connectWorkspace } from "./connections";
 import { slackWebClient } from "./web-client";

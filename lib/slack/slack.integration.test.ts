@@ -15,6 +15,7 @@ import { decideApproval } from "@/lib/console/approvals";
 import { seedDemo } from "@/lib/demo/seed-demo";
 import { resetEnvCache } from "@/lib/env";
 import { connectWorkspace, updateConnectionScopes } from "@/lib/slack/connections";
+import { refreshSlackWriteMessage } from "@/lib/slack/handle-interaction";
 import { openBotToken } from "@/lib/slack/token-vault";
 import { startApp, type RunningApp } from "@/test/app-server";
 import { createTestDatabase, testRuntime, type TestDatabase } from "@/test/database";
@@ -444,7 +445,7 @@ describe(`Slack surface on ${testRuntime()}`, () => {
     expect(next.text).toContain(`Summer ${Number(stock.remaining).toLocaleString("en-US")} of ${(sizeBefore + 500).toLocaleString("en-US")}`);
   });
 
-  it("a decision in the console updates the Slack message too", async () => {
+  it("a decision in the console updates the Slack message too (the buttons are replaced)", async () => {
     const request = await ask({ user: "U0ALICE", text: "top up the VIP pool by 10 codes" });
     const pending = await database.db.writeRequest.findFirstOrThrow({ where: { tenantId: demoId, status: "pending" } });
     const placed = await placedMessage(pending.id);
@@ -454,6 +455,8 @@ describe(`Slack surface on ${testRuntime()}`, () => {
     const tenant = await database.db.tenant.findUniqueOrThrow({ where: { id: demoId } });
     const outcome = await decideApproval(database.db, { user: { id: bob.id, email: bob.email, name: bob.name }, tenant }, { decision: "reject", requestId: pending.id, reason: "not this week" });
     expect(outcome.status).toBe("decided");
+    // What the console's approvals action does after a decision (app/t/[tenant]/approvals/actions.ts).
+    expect(await refreshSlackWriteMessage(database.db, pending.id)).toBe(true);
     const update = await slack.waitFor((c) => c.method === "chat.update" && c.args.ts === placed.messageTs, since);
     expect(messageText(update)).toMatch(/Rejected/);
     expect(messageText(update)).toContain("not this week");

@@ -9,7 +9,7 @@ import { actionError, formString, formStrings } from "@/lib/console/action-resul
 import { authorizeConsoleAction } from "@/lib/console/session";
 import { getReadyDb } from "@/lib/db/ready";
 import { PresetSchema, ScopeSchema } from "@/lib/governance/scopes";
-import { OperationError } from "@/lib/operations/errors";
+import { OperationError } from "@/lib/errors";
 import { disconnectWorkspace, linkSlackUser, unlinkSlackUser, updateConnectionScopes } from "@/lib/slack/connections";
 
 type Outcome = { message: string } | { error: string };
