@@ -12,6 +12,7 @@ import { env } from "@/lib/env";
 import { readBodyCapped } from "@/lib/http/read-body";
 import { answerAsk } from "./answer-ask";
 import { findConnection, SLACK_ID } from "./connections";
+import { claimDelivery } from "./deliveries";
 import { BlockActionsPayload, handleBlockAction, interactionDeliveryId } from "./handle-interaction";
 import { auditSlack, type SlackIds } from "./slack-audit";
 import { verifySlackSignature } from "./verify-signature";
@@ -66,12 +67,6 @@ async function verifiedRequest(request: Request, endpoint: string): Promise<Veri
     return { ok: false, response: refusal(401, check.reason, "The Slack request signature is missing, stale or wrong.") };
   }
   return { ok: true, db, body: raw };
-}
-
-/** Claims a delivery id once across retries and instances; false when it was already handled. */
-export async function claimDelivery(db: Db, key: string, teamId: string | null): Promise<boolean> {
-  const inserted = await db.$executeRaw`INSERT INTO slack_deliveries (key, team_id) VALUES (${key}, ${teamId}) ON CONFLICT (key) DO NOTHING`;
-  return inserted === 1;
 }
 
 async function refuseDuplicate(db: Db, ids: SlackIds, action: string, retryNum: string | null): Promise<Response> {
