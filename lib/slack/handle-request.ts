@@ -14,6 +14,7 @@ import { answerAsk } from "./answer-ask";
 import { findConnection, SLACK_ID } from "./connections";
 import { claimDelivery } from "./deliveries";
 import { BlockActionsPayload, handleBlockAction, interactionDeliveryId } from "./handle-interaction";
+import { escapeMrkdwn } from "./render-blocks";
 import { auditSlack, type SlackIds } from "./slack-audit";
 import { verifySlackSignature } from "./verify-signature";
 
@@ -164,7 +165,7 @@ export async function handleSlackCommand(request: Request): Promise<Response> {
   }
   const now = new Date();
   later("command answer", () => answerAsk({ db, connection, ids, text: f.text, threadTs: null, inThread: false, now }));
-  return json(200, { response_type: "ephemeral", text: `Working on “${f.text.slice(0, 200)}”…` });
+  return json(200, { response_type: "ephemeral", text: `Working on “${escapeMrkdwn(f.text.slice(0, 200))}”…` });
 }
 
 export async function handleSlackInteraction(request: Request): Promise<Response> {
