@@ -6,6 +6,8 @@ import { defineConfig, devices } from "@playwright/test";
 
 const PORT = Number(process.env.E2E_PORT ?? 3100);
 const DATA_DIR = path.resolve("e2e/.artifacts/data");
+const SLACK_PORT = Number(process.env.E2E_SLACK_PORT ?? 3199);
+const E2E_SLACK_SIGNING_SECRET = "e2e-slack-signing-secret";
 
 // Debian's chromium where Playwright cannot download its own browser; CHROMIUM_PATH overrides.
 const chromium = process.env.CHROMIUM_PATH ?? (fs.existsSync("/usr/bin/chromium") ? "/usr/bin/chromium" : undefined);
@@ -28,7 +30,16 @@ export default defineConfig({
     },
     trace: "retain-on-failure",
   },
-  webServer: {
+  webServer: [
+    {
+      // The local stand-in for Slack's Web API and OAuth page (Slack cannot be reached from here).
+      command: `npx tsx test/slack-stand-in.ts --port ${SLACK_PORT}`,
+      url: `http://127.0.0.1:${SLACK_PORT}/health`,
+      timeout: 60_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+    },
+    {
     // A fresh database every run, seeded on start.
     command: `rm -rf ${DATA_DIR} && node bin/socode.mjs start --port ${PORT} --hostname 127.0.0.1`,
     url: `http://127.0.0.1:${PORT}/api/health`,
@@ -42,6 +53,13 @@ export default defineConfig({
       SOCODE_PUBLIC_URL: `http://127.0.0.1:${PORT}`,
       // A session revoked from another process (the CLI) ends within this bound (default 30 s).
       SOCODE_SESSION_RECHECK_SECONDS: "2",
+      // The Slack app (e2e/console-slack.spec.ts), pointed at the stand-in.
+      SLACK_API_URL: `http://127.0.0.1:${SLACK_PORT}/api/`,
+      SLACK_CLIENT_ID: "1234.5678",
+      SLACK_CLIENT_SECRET: "stand-in-client-secret",
+      SLACK_SIGNING_SECRET: E2E_SLACK_SIGNING_SECRET,
+      SOCODE_SLACK_TOKEN_KEY: "ZTJlLW9ubHktc2xhY2stdG9rZW4ta2V5LTMyYnl0ZXM=",
     },
-  },
+    },
+  ],
 });

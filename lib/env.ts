@@ -71,11 +71,33 @@ const EnvSchema = z.object({
   SOCODE_AUDIT_QUEUE_MAX: z.coerce.number().int().min(1).max(1_000_000).default(10_000),
   /** Most events appended to one chain in one group-commit transaction. */
   SOCODE_AUDIT_BATCH_MAX: z.coerce.number().int().min(1).max(10_000).default(500),
+  /** Slack app signing secret: every request to /api/slack/* is verified with it (Slack surface off when unset). */
+  SLACK_SIGNING_SECRET: z.string().min(8).optional(),
+  /** Single-workspace mode: the bot token of an app created from slack/manifest.json… */
+  SLACK_BOT_TOKEN: z.string().regex(/^xoxb-/, "SLACK_BOT_TOKEN must be a bot token (xoxb-…)").optional(),
+  /** …and the slug of the tenant that workspace serves. */
+  SOCODE_SLACK_TENANT: z.string().min(1).optional(),
+  /** "Add to Slack" (OAuth v2) from the console: the app's client id and secret. */
+  SLACK_CLIENT_ID: z.string().min(1).optional(),
+  SLACK_CLIENT_SECRET: z.string().min(1).optional(),
+  /** Slack Web API base URL (tests point it at a local stand-in). */
+  SLACK_API_URL: z.string().url().default("https://slack.com/api/"),
+  /** 32-byte key (base64) sealing bot tokens at rest (AES-256-GCM); generated in the data folder in development. */
+  SOCODE_SLACK_TOKEN_KEY: z
+    .string()
+    .refine((v) => Buffer.from(v, "base64").length === 32, "SOCODE_SLACK_TOKEN_KEY must be 32 bytes, base64 encoded (openssl rand -base64 32)")
+    .optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
 
 const EnvWithChecks = EnvSchema.superRefine((e, ctx) => {
+  if (Boolean(e.SLACK_BOT_TOKEN) !== Boolean(e.SOCODE_SLACK_TENANT)) {
+    ctx.addIssue({ code: "custom", path: ["SLACK_BOT_TOKEN"], message: "set SLACK_BOT_TOKEN and SOCODE_SLACK_TENANT together (single-workspace mode), or neither" });
+  }
+  if (Boolean(e.SLACK_CLIENT_ID) !== Boolean(e.SLACK_CLIENT_SECRET)) {
+    ctx.addIssue({ code: "custom", path: ["SLACK_CLIENT_ID"], message: "set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET together (or neither)" });
+  }
   const oidc = [e.SOCODE_OIDC_ISSUER, e.SOCODE_OIDC_CLIENT_ID, e.SOCODE_OIDC_CLIENT_SECRET];
   if (oidc.some(Boolean) && !oidc.every(Boolean)) {
     ctx.addIssue({

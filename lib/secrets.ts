@@ -105,3 +105,28 @@ export function auditKeySource(): AuditKeySource {
   }
   return { keys, source: "environment" };
 }
+
+/**
+ * The key that seals Slack bot tokens at rest (AES-256-GCM, lib/slack/token-vault.ts): 32 bytes from
+ * SOCODE_SLACK_TOKEN_KEY, or in development generated once into the data folder. Kept apart from
+ * dev-secrets.json so adding it never regenerates the session secret.
+ */
+export function slackTokenKey(): Buffer {
+  const e = env();
+  if (e.SOCODE_SLACK_TOKEN_KEY) return Buffer.from(e.SOCODE_SLACK_TOKEN_KEY, "base64");
+  if (e.NODE_ENV === "production") {
+    throw new MissingSecretError(
+      "SOCODE_SLACK_TOKEN_KEY is not set. Connecting Slack workspaces needs it to encrypt bot tokens: generate one with `openssl rand -base64 32`.",
+    );
+  }
+  const dir = path.resolve(e.SOCODE_DATA_DIR);
+  const file = path.join(dir, "slack-token-key");
+  if (fs.existsSync(file)) {
+    const key = Buffer.from(fs.readFileSync(file, "utf8").trim(), "base64");
+    if (key.length === 32) return key;
+  }
+  fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+  const key = crypto.randomBytes(32);
+  fs.writeFileSync(file, key.toString("base64"), { mode: 0o600 });
+  return key;
+}

@@ -18,7 +18,7 @@ import { redactForAudit } from "./redact";
 export { auditContentDigest, auditHash, auditLinkHash, GENESIS_HASH, GLOBAL_CHAIN, type ContentFields, type HashedFields } from "./chain-format";
 export type { RecordedAuditEvent } from "./append-to-chain";
 
-export type AuditActorType = "key" | "user" | "oauth" | "system" | "anonymous";
+export type AuditActorType = "key" | "user" | "oauth" | "slack" | "system" | "anonymous";
 export type AuditSurface = "mcp" | "console" | "cli" | "slack" | "system";
 
 export type AuditEventInput = {

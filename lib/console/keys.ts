@@ -58,7 +58,8 @@ export async function listTenantKeys(
   now: Date = new Date(),
 ): Promise<KeyRow[]> {
   // Keys behind OAuth grants are listed under "connected apps", not here.
-  const where: Prisma.ApiKeyWhereInput = { tenantId, oauthGrant: null };
+  // Keys behind a Slack connection or a linked Slack user are listed on the Slack page.
+  const where: Prisma.ApiKeyWhereInput = { tenantId, oauthGrant: null, slackConnection: null, slackLink: null };
   if (query.q) {
     where.OR = [
       { name: { contains: literal(query.q), mode: "insensitive" } },

@@ -12,6 +12,7 @@ export const CONSOLE_SECTIONS: ConsoleSection[] = [
   { segment: "audit", label: "Audit log", permission: "audit.read" },
   { segment: "metrics", label: "Metrics", permission: "metrics.read" },
   { segment: "connected-apps", label: "Connected apps", permission: null },
+  { segment: "slack", label: "Slack", permission: "slack.manage" },
 ];
 
 export function sectionsFor(roles: readonly ConsoleRole[]): ConsoleSection[] {

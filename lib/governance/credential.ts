@@ -4,7 +4,8 @@
 import type { WriteLimits } from "./write-limits";
 
 export type Credential = {
-  type: "key" | "oauth";
+  /** slack: a Slack workspace connection, or a Slack user linked to a console user (lib/slack/credential.ts). */
+  type: "key" | "oauth" | "slack";
   id: string;
   tenantId: string;
   scopes: readonly string[];

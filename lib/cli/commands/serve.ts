@@ -7,6 +7,7 @@ import { createRequire } from "node:module";
 import { z } from "zod";
 import { prepareDatabase } from "@/lib/db/ready";
 import { purgeExpiredOAuthSecrets } from "@/lib/oauth/tokens";
+import { purgeSlackDeliveries } from "@/lib/slack/deliveries";
 import { env } from "@/lib/env";
 import { MissingSecretError, sessionSecret } from "@/lib/secrets";
 import { CliError, defineCommand, type CliContext } from "../command";
@@ -35,6 +36,7 @@ async function serve(ctx: CliContext, mode: "dev" | "start", input: z.output<typ
   const { handle, migrated } = await prepareDatabase();
   if (migrated.applied.length) ctx.progress(`Applied migrations: ${migrated.applied.join(", ")}`);
   await purgeExpiredOAuthSecrets(handle.db);
+  await purgeSlackDeliveries(handle.db);
   const seed = e.SOCODE_SEED_DEMO ?? mode === "dev";
   // Loaded only here: the demo generator is not needed by any other command.
   const { ensureDemoWorkspace } = await import("@/lib/setup/first-run");

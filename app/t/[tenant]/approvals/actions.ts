@@ -7,6 +7,7 @@ import { getReadyDb } from "@/lib/db/ready";
 import { actionError, formString } from "@/lib/console/action-result";
 import { decideApproval, type DecisionOutcome } from "@/lib/console/approvals";
 import { authorizeConsoleAction } from "@/lib/console/session";
+import { refreshSlackWriteMessage } from "@/lib/slack/handle-interaction";
 
 export async function decideApprovalAction(form: FormData): Promise<DecisionOutcome> {
   try {
@@ -22,7 +23,11 @@ export async function decideApprovalAction(form: FormData): Promise<DecisionOutc
       requestId: formString(form, "requestId"),
       ...(decision === "reject" ? { reason: formString(form, "reason") } : {}),
     });
-    if (outcome.status === "decided") revalidatePath(`/t/${access.tenant.slug}`, "layout");
+    if (outcome.status === "decided") {
+      revalidatePath(`/t/${access.tenant.slug}`, "layout");
+      // A request asked for in Slack shows the decision there too (its buttons are replaced).
+      await refreshSlackWriteMessage(await getReadyDb(), outcome.item.id);
+    }
     return outcome;
   } catch (err) {
     return actionError(err);
