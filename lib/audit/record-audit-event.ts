@@ -14,7 +14,7 @@ export const GLOBAL_CHAIN = "_global";
 export const GENESIS_HASH = "0".repeat(64);
 
 export type AuditActorType = "key" | "user" | "oauth" | "system" | "anonymous";
-export type AuditSurface = "mcp" | "console" | "cli" | "slack" | "system";
+export type AuditSurface = "mcp" | "console" | "cli" | "slack" | "system" | "ingest";
 
 export type AuditEventInput = {
   tenantId: string | null;

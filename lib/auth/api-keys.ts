@@ -65,7 +65,8 @@ export async function verifyApiKey(
 ): Promise<KeyVerification> {
   if (!looksLikeKey(secret)) return { ok: false, reason: "malformed" };
   const key = await db.apiKey.findUnique({ where: { secretHash: hashKeySecret(secret) } });
-  if (!key) return { ok: false, reason: "unknown" };
+  // Ingest keys (lib/ingest/ingest-keys.ts) live in the same table but never open /api/mcp.
+  if (!key || key.kind !== "mcp") return { ok: false, reason: "unknown" };
   const known = { id: key.id, tenantId: key.tenantId, name: key.name };
   if (key.revokedAt && key.revokedAt <= now) return { ok: false, reason: "revoked", key: known };
   if (key.expiresAt && key.expiresAt <= now) return { ok: false, reason: "expired", key: known };
