@@ -26,6 +26,7 @@ export const CONSOLE_PERMISSIONS = {
   "audit.verify": ["auditor", "admin"],
   "approvals.decide": ["approver"],
   "metrics.read": ["admin", "approver", "auditor"],
+  "ingest.manage": ["admin"],
 } as const satisfies Record<string, readonly ConsoleRole[]>;
 
 export type ConsolePermission = keyof typeof CONSOLE_PERMISSIONS;

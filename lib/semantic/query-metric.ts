@@ -24,6 +24,7 @@ import {
 } from "./dimensions";
 import { currencyDigits, Fraction } from "./exact";
 import { closestOptions, GroundingError } from "./grounding";
+import { ingestFreshness, type IngestFreshness } from "./source-freshness";
 import {
   CERTIFIED_METRICS,
   ENTITY_DIMENSIONS,
@@ -124,6 +125,8 @@ export type Provenance = {
   dataFreshness: string | null;
   source: "rollups" | "raw facts";
   rollupsUpdatedAt?: string;
+  /** Freshness of the ingest sources feeding this metric (absent when none feed it); `stale` with the age when one is silent. */
+  ingest?: IngestFreshness;
   asOf: string;
 };
 
@@ -244,13 +247,13 @@ export type MetricContext = {
   path: QueryPath;
 };
 
-export type MetricFacts = Coverage & { rollups: { usable: boolean; updatedAt: string | null } };
+export type MetricFacts = Coverage & { rollups: { usable: boolean; updatedAt: string | null }; ingest: IngestFreshness | null };
 
 /** Fact span (for freshness and "no data") and rollup state, in one round trip. */
 async function coverage(db: DbOrTx, tenant: SemanticTenant, metric: CertifiedMetric, asOf: Date): Promise<MetricFacts> {
   const sources = [...new Set(metricMeasures(metric).map((m) => m.source))].map((key) => FACT_SOURCES[key]);
   const q = compileCoverageQuery(tenant.id, sources, asOf.toISOString());
-  const rows = await db.$queryRawUnsafe<Record<string, string | null>[]>(q.sql, ...q.params);
+  const [rows, ingest] = await Promise.all([db.$queryRawUnsafe<Record<string, string | null>[]>(q.sql, ...q.params), ingestFreshness(db, tenant.id, metric, asOf)]);
   const row = rows[0] ?? {};
   let first: string | null = null;
   let last: string | null = null;
@@ -260,7 +263,7 @@ async function coverage(db: DbOrTx, tenant: SemanticTenant, metric: CertifiedMet
     if (k.startsWith("last") && (last === null || v > last)) last = v;
   }
   const zone = row.rollup_time_zone ?? null;
-  return { first, last, rollups: { usable: zone !== null && zone === tenant.timeZone, updatedAt: row.rollup_updated_at ?? null } };
+  return { first, last, rollups: { usable: zone !== null && zone === tenant.timeZone, updatedAt: row.rollup_updated_at ?? null }, ingest };
 }
 
 function overlaps(window: ResolvedWindow, cov: Coverage): boolean {
@@ -622,6 +625,7 @@ export function provenanceOf({ metric, tenant, window, filters, facts, path, now
     dataFreshness: facts.last,
     source: path === "rollup" ? ("rollups" as const) : ("raw facts" as const),
     ...(path === "rollup" && facts.rollups.updatedAt ? { rollupsUpdatedAt: facts.rollups.updatedAt } : {}),
+    ...(facts.ingest ? { ingest: facts.ingest } : {}),
     asOf: now.toISOString(),
   };
 }
