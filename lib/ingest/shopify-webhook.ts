@@ -108,7 +108,8 @@ export async function handleShopifyWebhook(request: Request, sourceId: string): 
     }
     let payload: unknown;
     try {
-      payload = JSON.parse(body.text);
+      // Shopify ids are 64-bit integers, beyond what a JS number holds exactly: read them as strings.
+      payload = JSON.parse(body.text.replace(/"(id|location_id)"\s*:\s*(\d{16,})(?=\s*[,}])/g, '"$1":"$2"'));
     } catch {
       return refuse(ctx, ingestError(400, "invalid_json", "The webhook body is not valid JSON.", requestId), { ...actor, errorCode: "invalid_json" });
     }
