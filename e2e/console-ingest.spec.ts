@@ -29,22 +29,23 @@ test("admin imports an orders file: progress, summary, and a rejection report na
   await form.getByRole("button", { name: "Import" }).click();
 
   await expect(page.getByTestId("ingest-progress")).toHaveText("2 of 2 batches");
-  await expect(page.getByTestId("ingest-summary")).toContainText("Accepted 1499, duplicates 0, rejected 1");
+  await expect(page.getByTestId("ingest-summary")).toContainText("orders from source e2e-pos: accepted 1499, duplicates 0, rejected 1");
   const download = page.waitForEvent("download");
   await page.getByRole("button", { name: "Download rejection report (1)" }).click();
   const report = fs.readFileSync(await (await download).path(), "utf8");
   expect(report.split("\n")[1]).toMatch(/^1203,E2E-BAD,store,unknown_store,no store with code S99/);
+  await screenshot(page, "ingest-import-summary");
   await page.reload();
   await expect(page.getByTestId("ingest-sources")).toContainText("e2e-pos");
   await expect(page.getByTestId("ingest-sources")).toContainText("1499");
   await screenshot(page, "ingest-import");
 
   // The same file again: every good record is a duplicate, nothing doubles.
-  await page.getByTestId("ingest-upload").getByLabel("Source").fill("e2e-pos");
-  await page.getByTestId("ingest-upload").getByLabel("File (.ndjson or .csv)").setInputFiles(FILE);
-  await page.getByTestId("ingest-upload").getByLabel("Keep good records of a batch with bad ones").check();
-  await page.getByTestId("ingest-upload").getByRole("button", { name: "Import" }).click();
-  await expect(page.getByTestId("ingest-summary")).toContainText("Accepted 0, duplicates 1499, rejected 1");
+  await form.getByLabel("Source").fill("e2e-pos");
+  await form.getByLabel("File (.ndjson or .csv)").setInputFiles(FILE);
+  await form.getByLabel("Keep good records of a batch with bad ones").check();
+  await form.getByRole("button", { name: "Import" }).click();
+  await expect(page.getByTestId("ingest-summary")).toContainText("orders from source e2e-pos: accepted 0, duplicates 1499, rejected 1");
   await screenshot(page, "ingest-reimport");
 });
 

@@ -10,6 +10,7 @@ import { issueApiKey } from "@/lib/auth/api-keys";
 import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
 import { startApp, type RunningApp } from "@/test/app-server";
 import { createTestDatabase, testRuntime, type TestDatabase } from "@/test/database";
+import type { BatchReport } from "./ingest-batch";
 import { issueIngestKey } from "./ingest-keys";
 import { shopifySignature } from "./shopify-webhook";
 import { configureIngestSource } from "./sources";
@@ -86,6 +87,19 @@ function generate(now: Date) {
   return { stores, members, orders, redemptions };
 }
 
+type Window = { from: string; to: string };
+type Cell = { id: string | null; label: string };
+type Values = { current: string | null; comparison?: string | null; parts: { current: { numerator: string; denominator: string } } };
+/** Only the dimensions a test grouped by are present; reading another fails the test at run time. */
+type Row = Values & { dimensions: { store: Cell; tier: Cell; coupon_pool: Cell; day: Cell } };
+type MetricAnswer = {
+  total: Values;
+  rows: Row[];
+  byDimension: [{ contributors: (Values & { label: string })[] }];
+  provenance: { source: string; window: Window; comparison: Window; ingest: { stale: boolean; warning?: string; sources: { source: string; kind: string }[] } };
+};
+type HttpAnswer = BatchReport & { error: { code: string; message: string } };
+
 const ndjson = (records: unknown[]) => records.map((r) => JSON.stringify(r)).join("\n") + "\n";
 const chunks = <T,>(xs: T[], n: number) => Array.from({ length: Math.ceil(xs.length / n) }, (_, i) => xs.slice(i * n, i * n + n));
 const cents = (v: string | null | undefined) => BigInt((v ?? "0").replace(".", ""));
@@ -112,13 +126,13 @@ describe(`ingest over HTTP on ${testRuntime()}`, () => {
       headers: { Authorization: `Bearer ${options.key ?? ingestKey}`, "Content-Type": options.type ?? "application/x-ndjson" },
       body,
     });
-    return { status: res.status, body: (await res.json().catch(() => null)) as Record<string, any> };
+    return { status: res.status, body: (await res.json().catch(() => null)) as HttpAnswer };
   }
 
   async function call(name: string, args: Record<string, unknown>) {
     const result = (await mcp.callTool({ name, arguments: args })) as CallToolResult;
     expect(result.isError, JSON.stringify(result.content)).toBeFalsy();
-    return result as CallToolResult & { structuredContent: Record<string, any> };
+    return result as CallToolResult & { structuredContent: MetricAnswer };
   }
 
   /** Facts and rollups of the tenant, to prove a refused request wrote nothing. */
@@ -184,7 +198,7 @@ describe(`ingest over HTTP on ${testRuntime()}`, () => {
     expect(p.ingest).toMatchObject({ stale: false, sources: [{ source: "pos", kind: "orders" }] });
     const expected = new Map<string, bigint>();
     for (const o of data.orders) if (o.status === "completed" && between(o.placedAt, p.window)) expected.set(o.store, (expected.get(o.store) ?? 0n) + toCents(o.total));
-    const got = new Map<string, bigint>(r.structuredContent.rows.map((row: any) => [row.dimensions.store.label.match(/\((S\d+)\)$/)?.[1], cents(row.current)]));
+    const got = new Map<string, bigint>(r.structuredContent.rows.map((row) => [row.dimensions.store.label.match(/\((S\d+)\)$/)?.[1] ?? "", cents(row.current)]));
     expect(got).toEqual(expected);
     expect(cents(r.structuredContent.total.current)).toBe([...expected.values()].reduce((a, b) => a + b, 0n));
   });
@@ -262,19 +276,19 @@ describe(`ingest over HTTP on ${testRuntime()}`, () => {
 
   it("a late order for a past day is reflected in that day's GMV at once", async () => {
     const r0 = await call("query_metric", { metric: "gmv", window: "last_30_days", groupBy: "day" });
-    const day = r0.structuredContent.rows[0].dimensions.day.id as string;
+    const day = r0.structuredContent.rows[0]?.dimensions.day.id ?? "";
     const late = { id: "LATE-1", store: "S01", placedAt: `${day}T16:00:00Z`, total: "1000.00", currency: "USD", channel: "store" };
     expect((await post("orders", ndjson([late]), { query: "source=pos" })).status).toBe(200);
     const r1 = await call("query_metric", { metric: "gmv", window: "last_30_days", groupBy: "day" });
-    const before = r0.structuredContent.rows.find((x: any) => x.dimensions.day.id === localDate(late.placedAt));
-    const after = r1.structuredContent.rows.find((x: any) => x.dimensions.day.id === localDate(late.placedAt));
-    expect(cents(after.current) - cents(before?.current)).toBe(100_000n);
+    const before = r0.structuredContent.rows.find((x) => x.dimensions.day.id === localDate(late.placedAt));
+    const after = r1.structuredContent.rows.find((x) => x.dimensions.day.id === localDate(late.placedAt));
+    expect(cents(after?.current) - cents(before?.current)).toBe(100_000n);
     expect(r1.structuredContent.provenance.source).toBe("rollups");
   });
 
   describe("bad input: a clear 4xx and nothing written", () => {
     const good = (id: string, extra: Record<string, unknown> = {}) => ({ id, store: "S01", placedAt: new Date(Date.now() - 3_600_000).toISOString(), total: "10.00", currency: "USD", channel: "store", ...extra });
-    const cases: { name: string; send: () => Promise<{ status: number; body: Record<string, any> }>; status: number; code?: string; row?: { row: number; field: string | null; code: string } }[] = [
+    const cases: { name: string; send: () => Promise<{ status: number; body: HttpAnswer }>; status: number; code?: string; row?: { row: number; field: string | null; code: string } }[] = [
       { name: "malformed NDJSON", send: () => post("orders", `${JSON.stringify(good("B1"))}\n{"id": "B2", "store": \n`), status: 422, row: { row: 2, field: null, code: "invalid_json" } },
       { name: "wrong types", send: () => post("orders", ndjson([good("B3"), good("B4", { total: { amount: 5 } })])), status: 422, row: { row: 2, field: "total", code: "invalid_record" } },
       { name: "unknown store", send: () => post("orders", ndjson([good("B5"), good("B6", { store: "S99" })])), status: 422, row: { row: 2, field: "store", code: "unknown_store" } },

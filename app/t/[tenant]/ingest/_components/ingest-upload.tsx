@@ -1,13 +1,13 @@
 "use client";
 
-import { useState } from "react";
+import { useState, type FormEvent } from "react";
 import { Notice, buttonStyles, inputStyles } from "@/components/console/ui";
 import { rejectionReportCsv, type ReportedRejection } from "@/lib/ingest/rejection-report";
 
 /** Records per request: the API's batch of 1,000. */
 const CHUNK = 1000;
 
-type Summary = { accepted: number; duplicate: number; rejected: number; unwritten: number; batches: number; failedBatches: string[] };
+type Summary = { source: string; kind: string; accepted: number; duplicate: number; rejected: number; unwritten: number; batches: number; failedBatches: string[] };
 type Chunk = { body: string; firstRow: number; lastRow: number };
 
 /** Splits a file into request bodies of up to CHUNK records; CSV chunks repeat the header line. */
@@ -40,7 +40,10 @@ export function IngestUpload({ tenant, kinds }: { tenant: string; kinds: string[
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
 
-  async function upload(form: FormData) {
+  async function upload(event: FormEvent<HTMLFormElement>) {
+    // Not a form action: React resets an action's form afterwards, and the admin should still see what was imported.
+    event.preventDefault();
+    const form = new FormData(event.currentTarget);
     setError(null);
     setSummary(null);
     setRejections([]);
@@ -53,7 +56,7 @@ export function IngestUpload({ tenant, kinds }: { tenant: string; kinds: string[
     if (!format) return setError("The file must end in .ndjson, .jsonl or .csv.");
     setBusy(true);
     const chunks = chunksOf(await file.text(), format);
-    const total: Summary = { accepted: 0, duplicate: 0, rejected: 0, unwritten: 0, batches: chunks.length, failedBatches: [] };
+    const total: Summary = { source: String(form.get("source") || "console"), kind, accepted: 0, duplicate: 0, rejected: 0, unwritten: 0, batches: chunks.length, failedBatches: [] };
     const found: ReportedRejection[] = [];
     setProgress({ done: 0, total: chunks.length });
     try {
@@ -96,7 +99,7 @@ export function IngestUpload({ tenant, kinds }: { tenant: string; kinds: string[
 
   return (
     <div className="space-y-3">
-      <form action={upload} className="flex flex-wrap items-end gap-3" data-testid="ingest-upload">
+      <form onSubmit={upload} className="flex flex-wrap items-end gap-3" data-testid="ingest-upload">
         <label className="text-sm font-medium">
           Kind
           <select name="kind" className={`mt-1 block ${inputStyles}`} defaultValue="orders">
@@ -134,7 +137,7 @@ export function IngestUpload({ tenant, kinds }: { tenant: string; kinds: string[
       {summary ? (
         <Notice tone={summary.rejected || summary.failedBatches.length ? "warning" : "success"}>
           <p data-testid="ingest-summary">
-            Accepted {summary.accepted}, duplicates {summary.duplicate}, rejected {summary.rejected}
+            {summary.kind} from source {summary.source}: accepted {summary.accepted}, duplicates {summary.duplicate}, rejected {summary.rejected}
             {summary.unwritten ? `; ${summary.unwritten} good records not written because their batch was refused (tick "keep good records" to keep them)` : ""}.
           </p>
           {summary.failedBatches.length ? <p className="text-xs">Refused batches: {summary.failedBatches.join("; ")}</p> : null}
