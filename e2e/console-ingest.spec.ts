@@ -34,9 +34,9 @@ test("admin imports an orders file: progress, summary, and a rejection report na
   await page.getByRole("button", { name: "Download rejection report (1)" }).click();
   const report = fs.readFileSync(await (await download).path(), "utf8");
   expect(report.split("\n")[1]).toMatch(/^1203,E2E-BAD,store,unknown_store,no store with code S99/);
+  await expect(page.getByTestId("ingest-sources")).toContainText("e2e-pos");
   await screenshot(page, "ingest-import-summary");
   await page.reload();
-  await expect(page.getByTestId("ingest-sources")).toContainText("e2e-pos");
   await expect(page.getByTestId("ingest-sources")).toContainText("1499");
   await screenshot(page, "ingest-import");
 

@@ -1,5 +1,6 @@
 "use client";
 
+import { useRouter } from "next/navigation";
 import { useState, type FormEvent } from "react";
 import { Notice, buttonStyles, inputStyles } from "@/components/console/ui";
 import { rejectionReportCsv, type ReportedRejection } from "@/lib/ingest/rejection-report";
@@ -39,6 +40,7 @@ export function IngestUpload({ tenant, kinds }: { tenant: string; kinds: string[
   const [rejections, setRejections] = useState<ReportedRejection[]>([]);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
+  const router = useRouter();
 
   async function upload(event: FormEvent<HTMLFormElement>) {
     // Not a form action: React resets an action's form afterwards, and the admin should still see what was imported.
@@ -85,6 +87,8 @@ export function IngestUpload({ tenant, kinds }: { tenant: string; kinds: string[
       setBusy(false);
       setSummary(total);
       setRejections(found);
+      // The sources table (server-rendered) shows the new freshness.
+      router.refresh();
     }
   }
 
