@@ -70,7 +70,7 @@ async function main() {
         store: `S${(n % 20) + 1}`,
         ...(n % 5 ? { member: `M${(n * 7919) % MEMBERS + 1}` } : {}),
         placedAt: new Date(now - ((n * 104729) % (DAYS * 86_400_000))).toISOString(),
-        total: `${(n % 9000) / 100 + 5}`,
+        total: `${5 + Math.floor((n % 9000) / 100)}.${String(n % 100).padStart(2, "0")}`,
         currency: "USD",
         channel: ["store", "online", "app"][n % 3],
       });

@@ -2,6 +2,7 @@
 // rollups following the facts, freshness and the one audit event per batch.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/test/database";
+import { queryMetric } from "@/lib/semantic/query-metric";
 import { ingestBatch, type IngestBatchInput } from "./ingest-batch";
 import type { IngestKindName } from "./records";
 
@@ -100,6 +101,27 @@ describe("ingestBatch", () => {
     expect(again.rejected[0]).toMatchObject({ code: "coupon_unusable", reason: expect.stringContaining("already redeemed") });
   });
 
+  it("many small batches for one day: rollups take deltas, compact, and answer exactly as the raw facts", async () => {
+    for (let i = 0; i < 70; i++) {
+      const r = await batch("orders", [order(`D${i}`, { placedAt: "2026-11-21T15:00:00Z", member: i % 2 ? "M1" : "M2", total: "1.01" })]);
+      expect(r.outcome).toBe("accepted");
+    }
+    const [day] = await t.db.$queryRawUnsafe<{ rows: number; orders: string; gmv: string }[]>(
+      `SELECT COUNT(*)::int AS rows, SUM(orders)::text AS orders, SUM(gmv_minor)::text AS gmv FROM rollup_order_days WHERE tenant_id = $1::uuid AND day = '2026-11-21'`,
+      tenant.id,
+    );
+    expect(day).toMatchObject({ orders: "70", gmv: "7070" });
+    // Two keys (two tiers) that day; 70 delta rows were merged along the way.
+    expect(day?.rows).toBeLessThanOrEqual(2 + 2 * 2 + 64);
+    const semantic = { id: tenant.id, timeZone: tenant.timeZone, currency: tenant.currency, slug: "ingest-core" };
+    for (const metric of ["gmv", "active_members"]) {
+      const input = { metric, window: { from: "2026-11-01", to: "2026-11-23" }, groupBy: "tier" };
+      const viaRollups = await queryMetric(t.db, semantic, input, { now: NOW, path: "rollup" });
+      const viaFacts = await queryMetric(t.db, semantic, input, { now: NOW, path: "raw" });
+      expect(viaRollups.rows).toEqual(viaFacts.rows);
+    }
+  });
+
   it("points keep the balance equal to the ledger and never negative", async () => {
     const r = await batch(
       "points",
@@ -118,9 +140,9 @@ describe("ingestBatch", () => {
   it("freshness per source and kind; one audit event per batch", async () => {
     const feeds = await t.db.ingestFeed.findMany({ where: { tenantId: tenant.id }, orderBy: { kind: "asc" } });
     const orders = feeds.find((f) => f.kind === "orders");
-    expect(orders?.latestFactAt?.toISOString()).toBe("2026-11-20T14:00:00.000Z");
+    expect(orders?.latestFactAt?.toISOString()).toBe("2026-11-21T15:00:00.000Z");
     const events = await t.db.auditEvent.findMany({ where: { tenantId: tenant.id, action: "ingest.batch" } });
-    expect(events.length).toBe(10);
+    expect(events.length).toBe(80);
     expect(events.filter((e) => e.errorCode === "batch_rejected").length).toBe(3);
   });
 });

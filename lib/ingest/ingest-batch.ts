@@ -12,7 +12,7 @@ import type { Db } from "@/lib/db/client";
 import type { Tx } from "@/lib/db/transaction";
 import { newUuid7 } from "@/lib/ids";
 import { currencyDigits } from "@/lib/semantic/exact";
-import { applyFactsToRollups, rebuildRollups, type FactChanges } from "@/lib/semantic/rollups";
+import { appendOrdersToRollups, applyFactsToRollups, rebuildRollups, type FactChanges } from "@/lib/semantic/rollups";
 import type { RawRow } from "./parse-batch";
 import {
   FACT_TIME_FIELD,
@@ -219,7 +219,7 @@ export async function ingestBatch(db: Db, input: IngestBatchInput): Promise<Batc
             String(written.accepted.length),
           );
         }
-        if (Object.values(written.facts).some((v) => v?.length)) await followFacts(tx, input.tenant.id, written.facts, now);
+        if (Object.values(written.facts).some((v) => v?.length) || written.newOrders?.ids.length) await followFacts(tx, input.tenant.id, written, now);
         finish(report);
         await audit(tx, "ok", report.rejected.length ? "partially_rejected" : null);
       },
@@ -238,13 +238,19 @@ export async function ingestBatch(db: Db, input: IngestBatchInput): Promise<Batc
 }
 
 /** Rollups follow the facts in the same transaction; a tenant without rollups gets them built on its first batch. */
-async function followFacts(tx: Tx, tenantId: string, facts: FactChanges, now: Date): Promise<void> {
+async function followFacts(tx: Tx, tenantId: string, written: Pick<Written<unknown>, "facts" | "newOrders">, now: Date): Promise<void> {
   const state = await tx.rollupState.findUnique({ where: { tenantId }, select: { tenantId: true } });
   if (!state) {
     await rebuildRollups(tx, tenantId, { prefill: false, now });
     return;
   }
-  await applyFactsToRollups(tx, tenantId, facts);
+  const facts = { ...written.facts };
+  if (written.newOrders?.ids.length) {
+    const appended = await appendOrdersToRollups(tx, tenantId, written.newOrders.ids, written.newOrders.placedAt);
+    // Skipped (time zone changed since the rebuild): the same rule as applyFactsToRollups applies.
+    if (appended.status === "skipped") facts.orders = written.newOrders.placedAt;
+  }
+  if (Object.values(facts).some((v) => v?.length)) await applyFactsToRollups(tx, tenantId, facts);
 }
 
 /** Splits candidates into re-sent duplicates, changed records (rejected) and new ones, within the batch too. */
@@ -272,7 +278,8 @@ async function classify<T>(tx: Tx, sourceId: string, kind: IngestKindName, candi
   return fresh;
 }
 
-type Written<T> = { accepted: { candidate: Candidate<T>; entityId: string }[]; facts: FactChanges };
+/** `newOrders`: orders only inserted, added to the rollups as deltas (appendOrdersToRollups) instead of recomputing their days. */
+type Written<T> = { accepted: { candidate: Candidate<T>; entityId: string }[]; facts: FactChanges; newOrders?: { ids: string[]; placedAt: Date[] } };
 type Writer<T> = (tx: Tx, input: IngestBatchInput, fresh: Candidate<T>[], report: BatchReport, now: Date, sourceId: string) => Promise<Written<T>>;
 
 function reject(report: BatchReport, c: Candidate<unknown>, field: string, code: string, reason: string): void {
@@ -546,7 +553,8 @@ const writeOrders: Writer<OrderInput> = async (tx, input, fresh, report) => {
   );
   return {
     accepted: ok.map((o) => ({ candidate: o.c, entityId: o.id })),
-    facts: { orders: ok.map((o) => new Date(o.c.record.placedAt)), coupons: coupons.facts },
+    facts: { coupons: coupons.facts },
+    newOrders: { ids: ok.map((o) => o.id), placedAt: ok.map((o) => new Date(o.c.record.placedAt)) },
   };
 };
 

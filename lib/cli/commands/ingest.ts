@@ -142,7 +142,9 @@ export const ingest = defineCommand({
   }),
   examples: ["npx socode ingest --tenant demo --kind orders orders.ndjson", "npx socode ingest --tenant demo --kind members --source pos --partial members.csv"],
   run: async (ctx, input) => {
-    const file = path.resolve(input.file);
+    // bin/socode.mjs runs from the project root; the file is relative to where the user typed the command.
+    const callerCwd = (globalThis as { socodeCallerCwd?: string }).socodeCallerCwd ?? process.cwd();
+    const file = path.resolve(callerCwd, input.file);
     if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new CliError("file_not_found", `No file ${input.file}.`);
     const format = fileFormatOf(file);
     if (!format) throw new CliError("unknown_format", "The file must end in .ndjson, .jsonl or .csv.", 2);
@@ -159,7 +161,7 @@ export const ingest = defineCommand({
       format,
       partial: input.partial,
       batchSize: input["batch-size"],
-      reportPath: path.resolve(input.report ?? `${file}.rejections.csv`),
+      reportPath: input.report ? path.resolve(callerCwd, input.report) : `${file}.rejections.csv`,
       actor: { type: "system", id: null, label: `cli:${os.userInfo().username}` },
       onProgress: (p) => {
         const pct = p.totalBytes ? Math.floor((p.bytesRead / p.totalBytes) * 100) : 100;
