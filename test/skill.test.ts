@@ -44,7 +44,7 @@ const NOT_TOOLS = new Set<string>([
   ...ENTITY_DIMENSIONS,
   ...TIME_GRAINS,
   ...CERTIFIED_METRICS.map((m) => m.key),
-  // OperationError codes (lib/operations/errors.ts)
+  // OperationError codes (lib/errors.ts)
   "unknown_operation",
   "missing_scope",
   "invalid_arguments",

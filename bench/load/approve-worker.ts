@@ -5,8 +5,8 @@
 //
 //   DATABASE_URL=… node --import tsx bench/load/approve-worker.ts <tenantId> <approverUserId> [concurrency]
 import { connect } from "@/lib/db/client";
-import { OperationError } from "@/lib/operations/errors";
-import { approveWriteRequest } from "@/lib/writes/decide-write-request";
+import { OperationError } from "@/lib/errors";
+import { approveWriteRequest } from "@/lib/operations/approve-write-request";
 
 const [tenantId, userId, concurrencyArg] = process.argv.slice(2);
 if (!tenantId || !userId || !process.env.DATABASE_URL) throw new Error("usage: DATABASE_URL=… approve-worker.ts <tenantId> <approverUserId> [concurrency]");

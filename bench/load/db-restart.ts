@@ -22,7 +22,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { issueApiKey } from "@/lib/auth/api-keys";
 import { seedDemo } from "@/lib/demo/seed-demo";
-import { approveWriteRequest } from "@/lib/writes/decide-write-request";
+import { approveWriteRequest } from "@/lib/operations/approve-write-request";
 import type { TestDatabase } from "@/test/database";
 import {
   effectsConsistency,

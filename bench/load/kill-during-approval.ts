@@ -18,7 +18,7 @@ import { parseArgs } from "node:util";
 import { issueApiKey } from "@/lib/auth/api-keys";
 import type { Db } from "@/lib/db/client";
 import { seedDemo } from "@/lib/demo/seed-demo";
-import { invokeOperation } from "@/lib/governance/guard";
+import { invokeOperation } from "@/lib/operations/invoke";
 import {
   effectsConsistency,
   effectsSnapshot,

@@ -1,5 +1,5 @@
 // What reaches the audit log: arguments with secrets removed and contact details masked.
-import { maskEmail, maskPhone } from "@/lib/governance/pii";
+import { maskEmail, maskPhone } from "@/lib/pii";
 
 const SECRET_KEYS = /(secret|password|token|api[_-]?key|authorization|cookie)/i;
 const EMAIL_KEYS = /^e-?mail$/i;

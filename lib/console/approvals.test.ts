@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "@/lib/auth/api-keys";
 import type { Tenant } from "@/lib/generated/prisma/client";
-import { invokeOperation } from "@/lib/governance/guard";
+import { invokeOperation } from "@/lib/operations/invoke";
 import { WriteReceiptSchema, type WriteReceipt } from "@/lib/writes/receipt";
 import { createTestDatabase, testRuntime, type TestDatabase } from "@/test/database";
 import type { ConsoleAccess } from "./access";

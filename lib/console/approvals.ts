@@ -6,10 +6,10 @@ import { z } from "zod";
 import type { Db } from "@/lib/db/client";
 import type { DbOrTx } from "@/lib/db/transaction";
 import type { Prisma } from "@/lib/generated/prisma/client";
-import { OPERATIONS } from "@/lib/operations/catalogue";
-import { OperationError } from "@/lib/operations/errors";
-import type { WriteOperation } from "@/lib/operations/operation";
-import { approveWriteRequest, rejectWriteRequest, type DecisionResult } from "@/lib/writes/decide-write-request";
+import { findWriteOperation } from "@/lib/operations/catalogue";
+import { OperationError } from "@/lib/errors";
+import { approveWriteRequest } from "@/lib/operations/approve-write-request";
+import { rejectWriteRequest, type DecisionResult } from "@/lib/writes/decide-write-request";
 import { viewStatus } from "@/lib/writes/read-write-requests";
 import { PreviewSchema } from "@/lib/writes/receipt";
 import { effectiveStatus } from "@/lib/writes/status";
@@ -28,11 +28,6 @@ const requestInclude = {
 
 type RequestWithPeople = Prisma.WriteRequestGetPayload<{ include: typeof requestInclude }>;
 
-function writeOperation(name: string): WriteOperation | undefined {
-  const op = OPERATIONS.find((o) => o.name === name);
-  return op && op.kind === "write" ? op : undefined;
-}
-
 /** A preview or argument value as a person reads it: strings bare, everything else as JSON. */
 export function displayValue(value: unknown): string {
   if (value === null || value === undefined) return "—";
@@ -47,7 +42,7 @@ export function outcomeText(request: Pick<RequestWithPeople, "operation" | "stat
   const status = effectiveStatus(request, now);
   switch (status) {
     case "executed": {
-      const op = writeOperation(request.operation);
+      const op = findWriteOperation(request.operation);
       if (!op || request.result === null) return "Executed.";
       try {
         return op.describeResult(request.result);
@@ -76,7 +71,7 @@ export function toApprovalItem(request: RequestWithPeople, viewerId: string, now
   return {
     id: request.id,
     operation: request.operation,
-    operationTitle: writeOperation(request.operation)?.title ?? request.operation,
+    operationTitle: findWriteOperation(request.operation)?.title ?? request.operation,
     summary: preview.success ? preview.data.summary : "",
     changes: preview.success
       ? preview.data.changes.map((c) => ({ target: c.target, field: c.field, before: displayValue(c.before), after: displayValue(c.after) }))

@@ -2,7 +2,7 @@
 // and audited on the global chain (a sign-in belongs to no single tenant).
 import { z } from "zod";
 import { audit } from "@/lib/audit/record-audit-event";
-import { maskEmail } from "@/lib/governance/pii";
+import { maskEmail } from "@/lib/pii";
 import { dummyPasswordHash, verifyPassword } from "@/lib/auth/passwords";
 import type { Db } from "@/lib/db/client";
 import { clearSignInFailures, recordSignInFailure, signInThrottleState } from "./sign-in-throttle";

@@ -1,182 +1,33 @@
-// The guard: the one place where an operation is looked up, its scope checked against the
-// credential, its arguments validated (strictly: unknown fields are refused, so nobody can smuggle
-// "approved": true or another tenant's id), run in the credential's tenant, and audited — allowed,
-// denied or failed. Every surface (MCP today, Slack later) calls invokeOperation.
-import { z } from "zod";
-import { audit, type AuditSurface } from "@/lib/audit/record-audit-event";
-import { OperationError } from "@/lib/operations/errors";
-import type { Operation, OperationContext } from "@/lib/operations/operation";
-import { OPERATIONS } from "@/lib/operations/catalogue";
-import { GroundingError } from "@/lib/semantic/grounding";
-import { requestWrite } from "@/lib/writes/request-write";
-import { renderReceipt } from "@/lib/writes/receipt";
+// The guard decides; it runs nothing. Given a credential and the operation it asks for (already
+// found and its arguments validated by lib/operations/invoke.ts), it answers allowed or denied with
+// a reason the caller can act on. Every surface reaches it through invokeOperation, so scope rules
+// live here once. It knows operations only by what they require, never the catalogue itself.
+import type { Credential } from "./credential";
 import { hasScope, type Scope } from "./scopes";
 
-export type InvocationContext = OperationContext & {
-  surface: AuditSurface;
-  client?: { name?: string; version?: string };
-};
+/** What the guard needs to know about an operation. */
+export type GuardedOperation = { name: string; kind: "read" | "write"; scope: Scope | readonly Scope[] };
 
-export type InvocationResult =
-  | { ok: true; operation: Operation; output: unknown; text: string }
-  | { ok: false; error: OperationError };
+export type GuardDecision = { allowed: true } | { allowed: false; code: "missing_scope"; message: string; details: { requiredScope: string } };
 
 /** The scopes an operation accepts (any one suffices). */
-export function requiredScopes(op: Operation): readonly Scope[] {
+export function requiredScopes(op: GuardedOperation): readonly Scope[] {
   return typeof op.scope === "string" ? [op.scope] : op.scope;
 }
 
-export function mayUse(scopes: readonly string[], op: Operation): boolean {
+export function mayUse(scopes: readonly string[], op: GuardedOperation): boolean {
   return requiredScopes(op).some((s) => hasScope(scopes, s));
 }
 
-/** The operations a credential may use: what tools/list shows it. */
-export function operationsFor(scopes: readonly string[]): Operation[] {
-  return OPERATIONS.filter((op) => mayUse(scopes, op));
-}
-
-/** An agent may send this with any write so that repeating the request returns the first one. */
-export const IdempotencyKeySchema = z
-  .string()
-  .min(8)
-  .max(100)
-  .regex(/^[A-Za-z0-9._:-]+$/, "letters, digits and . _ : - only")
-  .describe("Optional: repeat a request with the same key to get the existing request back instead of a new one");
-
-const inputSchemas = new Map<string, z.ZodType>();
-
-/** The schema arguments are validated against: strict objects, plus idempotencyKey for writes. */
-export function inputSchemaOf(op: Operation): z.ZodType {
-  const cached = inputSchemas.get(op.name);
-  if (cached) return cached;
-  let schema = op.input;
-  if (schema instanceof z.ZodObject) {
-    schema = op.kind === "write" ? schema.extend({ idempotencyKey: IdempotencyKeySchema.optional() }).strict() : schema.strict();
+export function authorize(credential: Credential, op: GuardedOperation): GuardDecision {
+  if (!mayUse(credential.scopes, op)) {
+    const needed = requiredScopes(op).join(" or ");
+    return {
+      allowed: false,
+      code: "missing_scope",
+      message: `This key lacks the scope ${needed}, which ${op.name} needs. Ask an admin of this tenant to issue a key with ${needed}.`,
+      details: { requiredScope: needed },
+    };
   }
-  inputSchemas.set(op.name, schema);
-  return schema;
-}
-
-export function findOperation(name: string): Operation | undefined {
-  return OPERATIONS.find((op) => op.name === name);
-}
-
-export function formatIssues(error: z.ZodError): string {
-  return error.issues
-    .slice(0, 8)
-    .map((i) => {
-      const where = i.path.length ? i.path.join(".") : "arguments";
-      return i.code === "unrecognized_keys" ? `${where}: unknown field(s) ${i.keys.map((k) => `"${k}"`).join(", ")}` : `${where}: ${i.message}`;
-    })
-    .join("; ");
-}
-
-/**
- * What schemas cannot see: text PostgreSQL cannot store or that is not Unicode (a NUL character, an
- * unpaired surrogate), and "__proto__" keys, which parsing drops silently (a filter would vanish).
- * Walks the arguments without recursion, so deeply nested JSON cannot exhaust the stack.
- */
-export function unsafeArgument(args: unknown): string | null {
-  const badText = (s: string) => s.includes("\u0000") || !s.isWellFormed();
-  const stack: { value: unknown; path: string }[] = [{ value: args, path: "" }];
-  for (let item = stack.pop(); item; item = stack.pop()) {
-    const { value, path } = item;
-    if (typeof value === "string") {
-      if (badText(value)) return `${path || "arguments"}: text must not contain NUL characters or unpaired surrogates`;
-    } else if (value !== null && typeof value === "object") {
-      for (const [key, child] of Object.entries(value)) {
-        if (key === "__proto__" || badText(key)) {
-          return `${path || "arguments"}: field names must not be "__proto__" or contain NUL characters or unpaired surrogates`;
-        }
-        stack.push({ value: child, path: path ? `${path}.${key}` : key });
-      }
-    }
-  }
-  return null;
-}
-
-function toOperationError(err: unknown): OperationError {
-  if (err instanceof OperationError) return err;
-  if (err instanceof GroundingError) {
-    return new OperationError("not_grounded", err.message, { grounding: err.code, suggestions: err.suggestions });
-  }
-  return new OperationError("internal_error", "The operation failed on the server. It has been logged; try again or contact an admin.");
-}
-
-export async function invokeOperation(ctx: InvocationContext, name: string, rawArgs: unknown): Promise<InvocationResult> {
-  const started = performance.now();
-  const operation = findOperation(name);
-  let target: string | null = null;
-
-  const finish = async (outcome: "ok" | "denied" | "error", error?: OperationError) => {
-    // Fail closed: if the audit event cannot be written, the caller gets an error, not the result.
-    await audit(ctx.db, {
-      tenantId: ctx.tenant.id,
-      actorType: ctx.credential.type,
-      actorId: ctx.credential.id,
-      actorLabel: ctx.credential.label,
-      surface: ctx.surface,
-      action: name,
-      target,
-      arguments: rawArgs,
-      outcome,
-      errorCode: error?.code ?? null,
-      latencyMs: Math.round(performance.now() - started),
-      requestId: ctx.requestId,
-      clientName: ctx.client?.name ?? null,
-      clientVersion: ctx.client?.version ?? null,
-    });
-  };
-
-  if (!operation) {
-    const error = new OperationError("unknown_operation", `There is no tool named "${name}". Call tools/list to see the tools this key may use.`);
-    await finish("denied", error);
-    return { ok: false, error };
-  }
-  if (!mayUse(ctx.credential.scopes, operation)) {
-    const needed = requiredScopes(operation).join(" or ");
-    const error = new OperationError(
-      "missing_scope",
-      `This key lacks the scope ${needed}, which ${operation.name} needs. Ask an admin of this tenant to issue a key with ${needed}.`,
-      { requiredScope: needed },
-    );
-    await finish("denied", error);
-    return { ok: false, error };
-  }
-  const unsafe = unsafeArgument(rawArgs);
-  if (unsafe) {
-    const error = new OperationError("invalid_arguments", `Invalid arguments for ${operation.name}: ${unsafe}.`);
-    await finish("denied", error);
-    return { ok: false, error };
-  }
-  const parsed = inputSchemaOf(operation).safeParse(rawArgs ?? {});
-  if (!parsed.success) {
-    const error = new OperationError("invalid_arguments", `Invalid arguments for ${operation.name}: ${formatIssues(parsed.error)}.`);
-    await finish("denied", error);
-    return { ok: false, error };
-  }
-  target = operation.target?.(parsed.data) ?? null;
-
-  let output: unknown;
-  let text: string;
-  try {
-    if (operation.kind === "write") {
-      // The pending request and its audit event are stored in one transaction by requestWrite.
-      const { idempotencyKey, ...args } = parsed.data as Record<string, unknown> & { idempotencyKey?: string };
-      const receipt = await requestWrite(ctx, operation, args, idempotencyKey, {
-        arguments: rawArgs,
-        latencyMs: () => Math.round(performance.now() - started),
-      });
-      return { ok: true, operation, output: receipt, text: renderReceipt(receipt) };
-    }
-    output = await operation.handler(ctx, parsed.data);
-    text = operation.render(output);
-  } catch (err) {
-    const error = toOperationError(err);
-    if (error.code === "internal_error") console.error(`[socode] ${operation.name} failed (request ${ctx.requestId}):`, err);
-    await finish("error", error);
-    return { ok: false, error };
-  }
-  await finish("ok");
-  return { ok: true, operation, output, text };
+  return { allowed: true };
 }

@@ -1,5 +1,5 @@
 // Scopes and presets: what a credential may do. Presets bundle read scopes; PII and write scopes
-// are always granted one by one. The guard (lib/governance/guard.ts) checks these on the server.
+// are always granted one by one. The guard (lib/governance/guard.ts) decides on these for every call (lib/operations/invoke.ts).
 import { z } from "zod";
 
 export const SCOPES = {

@@ -1,7 +1,7 @@
 // Reading coupon pools: how many codes exist, are issued, redeemed, voided and still available.
 import type { DbOrTx } from "@/lib/db/transaction";
 import { isUuid } from "@/lib/ids";
-import { OperationError } from "@/lib/operations/errors";
+import { OperationError } from "@/lib/errors";
 import { literal } from "@/lib/db/like";
 
 export type CouponPoolSummary = {

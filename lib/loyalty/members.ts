@@ -3,8 +3,8 @@
 import type { DbOrTx } from "@/lib/db/transaction";
 import { isUuid } from "@/lib/ids";
 import type { Prisma } from "@/lib/generated/prisma/client";
-import { maskEmail, maskPhone } from "@/lib/governance/pii";
-import { OperationError } from "@/lib/operations/errors";
+import { maskEmail, maskPhone } from "@/lib/pii";
+import { OperationError } from "@/lib/errors";
 import { literal } from "@/lib/db/like";
 
 export type MemberSummary = {

@@ -4,7 +4,7 @@
 import type { Db } from "@/lib/db/client";
 import { verifyApiKey, type KeyRejection } from "@/lib/auth/api-keys";
 import type { Tenant } from "@/lib/generated/prisma/client";
-import type { Credential } from "@/lib/operations/operation";
+import type { Credential } from "@/lib/governance/credential";
 import { grantLabel, looksLikeAccessToken, verifyAccessToken, type AccessTokenRejection } from "@/lib/oauth/tokens";
 
 const LAST_USED_RESOLUTION_MS = 60_000;

@@ -16,7 +16,8 @@ import {
   type Tool,
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
-import { inputSchemaOf, invokeOperation, operationsFor, type InvocationContext } from "@/lib/governance/guard";
+import { operationsFor } from "@/lib/operations/catalogue";
+import { inputSchemaOf, invokeOperation, type InvocationContext } from "@/lib/operations/invoke";
 import { WriteReceiptSchema } from "@/lib/writes/receipt";
 import { hasScope } from "@/lib/governance/scopes";
 import type { Operation } from "@/lib/operations/operation";

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashKeySecret, issueApiKey } from "@/lib/auth/api-keys";
 import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
 import { seedDemo } from "@/lib/demo/seed-demo";
-import { approveWriteRequest } from "@/lib/writes/decide-write-request";
+import { approveWriteRequest } from "@/lib/operations/approve-write-request";
 import type { Preset, Scope } from "@/lib/governance/scopes";
 import { startApp, type RunningApp } from "@/test/app-server";
 import { createTestDatabase, testRuntime, type TestDatabase } from "@/test/database";

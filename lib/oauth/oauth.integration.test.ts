@@ -15,7 +15,7 @@ import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
 import { seedDemo } from "@/lib/demo/seed-demo";
 import { resetEnvCache } from "@/lib/env";
 import type { Role } from "@/lib/generated/prisma/enums";
-import { approveWriteRequest } from "@/lib/writes/decide-write-request";
+import { approveWriteRequest } from "@/lib/operations/approve-write-request";
 import { startApp, type RunningApp } from "@/test/app-server";
 import { createTestDatabase, testRuntime, type TestDatabase } from "@/test/database";
 import { consentCsrfToken, decideConsent, type AuthorizationParams } from "./authorize";

@@ -1,13 +1,14 @@
 // Every operation, in the order tools/list shows them. Adding a capability means adding it here;
-// the MCP tools and the guard follow from this list.
-import type { Operation } from "./operation";
+// the MCP tools, the console's approvals and invokeOperation follow from this list.
+import { mayUse } from "@/lib/governance/guard";
+import type { Operation, WriteOperation } from "./operation";
 import { getCouponPoolOperation, listCouponPoolsOperation } from "./read/coupon-pools";
 import { getMemberOperation, searchMembersOperation } from "./read/members";
 import { cancelWriteRequestOperation, getWriteRequestOperation, listWriteRequestsOperation } from "./read/write-requests";
-import { issueAmbassadorCodeOperation } from "@/lib/loyalty/writes/ambassadors";
-import { createCouponPoolOperation, issueCouponOperation, topUpCouponPoolOperation, voidCouponOperation } from "@/lib/loyalty/writes/coupons";
-import { changeMemberTierOperation, createMemberOperation, updateMemberOperation } from "@/lib/loyalty/writes/members";
-import { awardPointsOperation, redeemPointsOperation } from "@/lib/loyalty/writes/points";
+import { issueAmbassadorCodeOperation } from "./write/ambassadors";
+import { createCouponPoolOperation, issueCouponOperation, topUpCouponPoolOperation, voidCouponOperation } from "./write/coupons";
+import { changeMemberTierOperation, createMemberOperation, updateMemberOperation } from "./write/members";
+import { awardPointsOperation, redeemPointsOperation } from "./write/points";
 import {
   describeMetricOperation,
   explainChangeOperation,
@@ -41,3 +42,18 @@ export const OPERATIONS: readonly Operation[] = [
   listWriteRequestsOperation,
   cancelWriteRequestOperation,
 ];
+
+export function findOperation(name: string): Operation | undefined {
+  return OPERATIONS.find((op) => op.name === name);
+}
+
+/** The write a stored request names, for the approval lifecycle (lib/writes runs it). */
+export function findWriteOperation(name: string): WriteOperation | undefined {
+  const op = findOperation(name);
+  return op?.kind === "write" ? op : undefined;
+}
+
+/** The operations a credential may use: what tools/list shows it. */
+export function operationsFor(scopes: readonly string[]): Operation[] {
+  return OPERATIONS.filter((op) => mayUse(scopes, op));
+}

@@ -1,24 +1,13 @@
 // The operation catalogue's shape. Every capability an agent (or later Slack) can use is declared
 // once here — name, description for an agent, zod input and output schemas, required scope, read
-// or write, handler — and every surface goes through lib/governance/guard.ts to run it, so scope
+// or write, handler — and every surface goes through invokeOperation (lib/operations/invoke.ts), so scope
 // checks, tenant scoping and audit cannot be forgotten by a new surface.
 import type { z } from "zod";
 import type { Db } from "@/lib/db/client";
 import type { Tenant } from "@/lib/generated/prisma/client";
+import type { Credential } from "@/lib/governance/credential";
 import type { Scope } from "@/lib/governance/scopes";
-import type { Tx } from "@/lib/db/transaction";
-
-/** Who is calling: a credential bound to exactly one tenant (an API key, or an OAuth grant acting through its key row). */
-export type Credential = {
-  type: "key" | "oauth";
-  id: string;
-  tenantId: string;
-  scopes: readonly string[];
-  /** Console user who issued the credential (four-eyes rule for writes). */
-  issuerId: string | null;
-  /** Human-readable label for audit and the console, e.g. "Claude Code (sc_live_ab12cd…)". */
-  label: string;
-};
+import type { WriteContext, WritePreview } from "@/lib/writes/write-operation";
 
 export type OperationContext = {
   db: Db;
@@ -55,13 +44,6 @@ export type TypedReadOperation<I extends z.ZodType, O> = Common<I, O> & {
   readOnly?: boolean;
   handler: (ctx: OperationContext, input: z.output<I>) => Promise<O>;
 };
-
-/** One line of a write preview: what changes, from what, to what. */
-export type PreviewChange = { target: string; field: string; before: unknown; after: unknown };
-export type WritePreview = { summary: string; changes: PreviewChange[]; warnings?: string[] };
-
-/** What a write's preview and execution see: the tenant, inside the approving transaction. */
-export type WriteContext = { tx: Tx; tenant: Tenant; now: Date; writeRequestId: string | null };
 
 export type TypedWriteOperation<I extends z.ZodType, R> = Omit<Common<I, unknown>, "render" | "output"> & {
   kind: "write";

@@ -7,10 +7,10 @@ import type { Db } from "@/lib/db/client";
 import type { Tx } from "@/lib/db/transaction";
 import type { Prisma, WriteRequest } from "@/lib/generated/prisma/client";
 import { isUuid } from "@/lib/ids";
-import { OperationError } from "@/lib/operations/errors";
-import { OPERATIONS } from "@/lib/operations/catalogue";
+import { OperationError } from "@/lib/errors";
 import { writeArgumentsHash } from "./arguments-hash";
 import { effectiveStatus } from "./status";
+import type { FindWrite } from "./write-operation";
 
 export type Decider = { userId: string; surface: Exclude<AuditSurface, "mcp" | "system"> };
 
@@ -42,7 +42,7 @@ function assertPending(request: WriteRequest, now: Date) {
   throw new OperationError("request_not_pending", `Write request ${request.id} is already ${status}${when ? ` (since ${when.toISOString()})` : ""}; nothing was changed.`);
 }
 
-type DecisionInput = { tenantId: string; requestId: string; decider: Decider; reason?: string | null; now?: Date };
+export type DecisionInput = { tenantId: string; requestId: string; decider: Decider; reason?: string | null; now?: Date };
 
 /** Runs `decide`; a refusal (thrown OperationError) rolls back and is then audited as denied. */
 async function withDeniedAudit<T>(db: Db, input: DecisionInput, action: string, decide: () => Promise<T>): Promise<T> {
@@ -81,7 +81,8 @@ async function markExpired(tx: Tx, request: WriteRequest, input: DecisionInput, 
   return { request: expired, outcome: "expired" };
 }
 
-export async function approveWriteRequest(db: Db, input: DecisionInput): Promise<DecisionResult> {
+/** `findWrite` resolves the stored operation name (lib/operations binds it to the catalogue). */
+export async function approveWriteRequestWith(db: Db, input: DecisionInput, findWrite: FindWrite): Promise<DecisionResult> {
   const now = input.now ?? new Date();
   return withDeniedAudit(db, input, "write.approve", () =>
     db.$transaction(async (tx) => {
@@ -132,8 +133,8 @@ export async function approveWriteRequest(db: Db, input: DecisionInput): Promise
       if (expectedHash !== request.argumentsHash) {
         return fail("arguments_tampered", "The stored arguments no longer match the request's hash; it was not executed. Ask the agent to request it again.");
       }
-      const operation = OPERATIONS.find((op) => op.name === request.operation);
-      if (!operation || operation.kind !== "write") return fail("unknown_operation", `Operation ${request.operation} no longer exists.`);
+      const operation = findWrite(request.operation);
+      if (!operation) return fail("unknown_operation", `Operation ${request.operation} no longer exists.`);
       const parsed = operation.input.safeParse(request.arguments);
       if (!parsed.success) return fail("invalid_arguments", "The stored arguments are no longer valid for this operation.");
 

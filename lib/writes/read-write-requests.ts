@@ -4,8 +4,8 @@ import type { Db } from "@/lib/db/client";
 import type { DbOrTx } from "@/lib/db/transaction";
 import type { WriteRequest, WriteRequestStatus } from "@/lib/generated/prisma/client";
 import { isUuid } from "@/lib/ids";
-import { OperationError } from "@/lib/operations/errors";
-import type { Credential } from "@/lib/operations/operation";
+import { OperationError } from "@/lib/errors";
+import type { Credential } from "@/lib/governance/credential";
 import { effectiveStatus } from "./status";
 
 /** Agents and people read "pending_approval" for a request waiting for a human. */

@@ -1,6 +1,6 @@
 // What an agent gets back when it asks for a write: the pending request, not a result.
 import { z } from "zod";
-import type { WritePreview } from "@/lib/operations/operation";
+import type { WritePreview } from "./write-operation";
 
 export const PreviewSchema = z.object({
   summary: z.string(),

@@ -1,17 +1,29 @@
 // Asking for a write never changes domain data: it validates, previews against current data, and
 // stores a pending request bound to a hash of its exact arguments — with its audit event, in one
 // transaction. An idempotency key makes a repeated identical request return the first one.
-import { AUDITED_TX_OPTIONS, recordAuditEvent } from "@/lib/audit/record-audit-event";
+import { AUDITED_TX_OPTIONS, recordAuditEvent, type AuditSurface } from "@/lib/audit/record-audit-event";
+import type { Db } from "@/lib/db/client";
 import type { Tx } from "@/lib/db/transaction";
 import { env } from "@/lib/env";
-import type { WriteRequest } from "@/lib/generated/prisma/client";
-import type { InvocationContext } from "@/lib/governance/guard";
-import { OperationError } from "@/lib/operations/errors";
-import type { WriteOperation, WritePreview } from "@/lib/operations/operation";
+import type { Tenant, WriteRequest } from "@/lib/generated/prisma/client";
+import type { Credential } from "@/lib/governance/credential";
+import { OperationError } from "@/lib/errors";
 import { writeArgumentsHash } from "./arguments-hash";
 import type { WriteReceipt } from "./receipt";
 import { viewStatus } from "./read-write-requests";
 import { effectiveStatus } from "./status";
+import type { ExecutableWrite, WritePreview } from "./write-operation";
+
+/** Who asks for the write, and through which surface (what invokeOperation hands over). */
+export type WriteRequester = {
+  db: Db;
+  tenant: Tenant;
+  credential: Credential;
+  requestId: string;
+  now: Date;
+  surface: AuditSurface;
+  client?: { name?: string; version?: string };
+};
 
 export function receiptOf(request: WriteRequest, existing: boolean, now: Date = new Date()): WriteReceipt {
   const status = viewStatus(effectiveStatus(request, now));
@@ -34,8 +46,8 @@ function isUniqueViolation(err: unknown): boolean {
 }
 
 export async function requestWrite(
-  ctx: InvocationContext,
-  operation: WriteOperation,
+  ctx: WriteRequester,
+  operation: ExecutableWrite,
   args: Record<string, unknown>,
   idempotencyKey: string | undefined,
   auditInfo: { arguments: unknown; latencyMs: () => number },

@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "@/lib/auth/api-keys";
 import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
 import type { Tenant } from "@/lib/generated/prisma/client";
-import { invokeOperation, type InvocationContext } from "@/lib/governance/guard";
+import { invokeOperation, type InvocationContext } from "@/lib/operations/invoke";
 import type { Preset, Scope } from "@/lib/governance/scopes";
 import { createTestDatabase, testRuntime, type TestDatabase } from "@/test/database";
-import { approveWriteRequest, rejectWriteRequest } from "./decide-write-request";
+import { approveWriteRequest } from "@/lib/operations/approve-write-request";
+import { rejectWriteRequest } from "./decide-write-request";
 import type { WriteReceipt } from "./receipt";
 
 describe(`governed writes on ${testRuntime()}`, () => {

@@ -1,10 +1,11 @@
 import { z } from "zod";
 import { TenantSlugSchema } from "@/lib/governance/tenants";
-import { OperationError } from "@/lib/operations/errors";
-import { approveWriteRequest, rejectWriteRequest, type DecisionResult } from "@/lib/writes/decide-write-request";
+import { OperationError } from "@/lib/errors";
+import { approveWriteRequest } from "@/lib/operations/approve-write-request";
+import { rejectWriteRequest, type DecisionResult } from "@/lib/writes/decide-write-request";
 import { listWriteRequests, viewOf } from "@/lib/writes/read-write-requests";
 import { renderPreview } from "@/lib/writes/receipt";
-import type { WritePreview } from "@/lib/operations/operation";
+import type { WritePreview } from "@/lib/writes/write-operation";
 import { CliError, defineCommand, tenantFlag, type CliContext } from "../command";
 
 const STATUSES = ["pending", "approved", "executed", "failed", "rejected", "expired", "cancelled"] as const;

@@ -3,9 +3,9 @@ import crypto from "node:crypto";
 import { z } from "zod";
 import type { Tx } from "@/lib/db/transaction";
 import type { Member } from "@/lib/generated/prisma/client";
-import { OperationError } from "@/lib/operations/errors";
+import { OperationError } from "@/lib/errors";
 import { defineWriteOperation } from "@/lib/operations/operation";
-import { findMember, memberLabel } from "./lookups";
+import { findMember, memberLabel } from "@/lib/loyalty/lookups";
 
 const ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789";
 

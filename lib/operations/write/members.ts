@@ -3,9 +3,10 @@
 import { z } from "zod";
 import type { Tx } from "@/lib/db/transaction";
 import { applyFactsToRollups } from "@/lib/semantic/rollups";
-import { OperationError } from "@/lib/operations/errors";
-import { defineWriteOperation, type PreviewChange } from "@/lib/operations/operation";
-import { findMember, findStore, findTier, memberLabel } from "./lookups";
+import { OperationError } from "@/lib/errors";
+import { defineWriteOperation } from "@/lib/operations/operation";
+import type { PreviewChange } from "@/lib/writes/write-operation";
+import { findMember, findStore, findTier, memberLabel } from "@/lib/loyalty/lookups";
 
 const ExternalId = z.string().trim().min(1).max(64).regex(/^[A-Za-z0-9._:-]+$/, "letters, digits and . _ : - only");
 const Name = z.string().trim().min(1).max(120);

@@ -2,7 +2,7 @@
 import type { Tx } from "@/lib/db/transaction";
 import type { Member } from "@/lib/generated/prisma/client";
 import { isUuid } from "@/lib/ids";
-import { OperationError } from "@/lib/operations/errors";
+import { OperationError } from "@/lib/errors";
 import { literal } from "@/lib/db/like";
 
 export function memberLabel(member: Pick<Member, "name" | "externalId">): string {

@@ -5,9 +5,9 @@ import { z } from "zod";
 import type { Tx } from "@/lib/db/transaction";
 import { findCouponPool } from "@/lib/loyalty/coupon-pools";
 import { applyFactsToRollups } from "@/lib/semantic/rollups";
-import { OperationError } from "@/lib/operations/errors";
+import { OperationError } from "@/lib/errors";
 import { defineWriteOperation } from "@/lib/operations/operation";
-import { findMember, memberLabel } from "./lookups";
+import { findMember, memberLabel } from "@/lib/loyalty/lookups";
 import { literal } from "@/lib/db/like";
 
 export const MAX_TOP_UP = 10_000;

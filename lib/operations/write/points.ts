@@ -3,9 +3,9 @@
 import { z } from "zod";
 import type { Tx } from "@/lib/db/transaction";
 import { applyFactsToRollups } from "@/lib/semantic/rollups";
-import { OperationError } from "@/lib/operations/errors";
+import { OperationError } from "@/lib/errors";
 import { defineWriteOperation } from "@/lib/operations/operation";
-import { findMember, memberLabel } from "./lookups";
+import { findMember, memberLabel } from "@/lib/loyalty/lookups";
 
 export const MAX_POINTS_PER_REQUEST = 1_000_000;
 
