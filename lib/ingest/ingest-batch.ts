@@ -7,7 +7,6 @@
 // changes), the same id with different content is rejected as `changed_record`.
 import crypto from "node:crypto";
 import { recordAuditEvent, type AuditActorType, type AuditSurface } from "@/lib/audit/record-audit-event";
-import { canonicalJson } from "@/lib/audit/canonical-json";
 import type { Db } from "@/lib/db/client";
 import type { Tx } from "@/lib/db/transaction";
 import { newUuid7 } from "@/lib/ids";
@@ -120,7 +119,8 @@ function validate(input: IngestBatchInput, now: Date): { candidates: Candidate<R
         continue;
       }
     }
-    const hash = crypto.createHash("sha256").update(canonicalJson(record)).digest("hex");
+    // zod builds its output in the schema's key order, so JSON.stringify is canonical here (and much cheaper).
+    const hash = crypto.createHash("sha256").update(JSON.stringify(record)).digest("hex");
     candidates.push({ row: raw.row, id, record, hash, factAt });
   }
   return { candidates, rejected };
@@ -239,16 +239,18 @@ export async function ingestBatch(db: Db, input: IngestBatchInput): Promise<Batc
 
 /** Rollups follow the facts in the same transaction; a tenant without rollups gets them built on its first batch. */
 async function followFacts(tx: Tx, tenantId: string, written: Pick<Written<unknown>, "facts" | "newOrders">, now: Date): Promise<void> {
-  const state = await tx.rollupState.findUnique({ where: { tenantId }, select: { tenantId: true } });
-  if (!state) {
-    await rebuildRollups(tx, tenantId, { prefill: false, now });
-    return;
-  }
   const facts = { ...written.facts };
   if (written.newOrders?.ids.length) {
-    const appended = await appendOrdersToRollups(tx, tenantId, written.newOrders.ids, written.newOrders.placedAt);
-    // Skipped (time zone changed since the rebuild): the same rule as applyFactsToRollups applies.
+    const appended = await appendOrdersToRollups(tx, tenantId, written.newOrders.ids);
+    if (appended.status === "skipped" && appended.reason === "no_rollups") {
+      await rebuildRollups(tx, tenantId, { prefill: false, now });
+      return;
+    }
+    // Time zone changed since the rebuild: the same rule as applyFactsToRollups applies.
     if (appended.status === "skipped") facts.orders = written.newOrders.placedAt;
+  } else if (!(await tx.rollupState.findUnique({ where: { tenantId }, select: { tenantId: true } }))) {
+    await rebuildRollups(tx, tenantId, { prefill: false, now });
+    return;
   }
   if (Object.values(facts).some((v) => v?.length)) await applyFactsToRollups(tx, tenantId, facts);
 }

@@ -272,7 +272,7 @@ export async function rollupStatus(db: DbOrTx, tenant: { id: string; timeZone: s
  * only inserted — anything that changes existing orders uses applyFactsToRollups. Same transaction
  * and skip rules as applyFactsToRollups.
  */
-export async function appendOrdersToRollups(tx: Tx, tenantId: string, orderIds: readonly string[], placedAt: readonly Date[]): Promise<ApplyFactsResult> {
+export async function appendOrdersToRollups(tx: Tx, tenantId: string, orderIds: readonly string[]): Promise<ApplyFactsResult> {
   const [state, tenant] = await Promise.all([
     tx.rollupState.findUnique({ where: { tenantId } }),
     tx.tenant.findUnique({ where: { id: tenantId }, select: { timeZone: true } }),
@@ -280,17 +280,19 @@ export async function appendOrdersToRollups(tx: Tx, tenantId: string, orderIds: 
   if (!state || !tenant) return { status: "skipped", reason: "no_rollups" };
   if (state.timeZone !== tenant.timeZone) return { status: "skipped", reason: "time_zone_changed" };
   await lockTenant(tx, tenantId);
-  const days = [...new Set(placedAt.map((d) => localDateOf(d, state.timeZone)))].sort();
   const ids = [...orderIds];
-  await tx.$executeRawUnsafe(
+  // The local days come back from the insert: no per-order time-zone arithmetic in JavaScript.
+  const inserted = await tx.$queryRawUnsafe<{ day: string }[]>(
     `INSERT INTO "rollup_order_days" (tenant_id, day, store_id, tier_id, channel, orders, gmv_minor)
      SELECT o.tenant_id, (o.placed_at AT TIME ZONE $2::text)::date, o.store_id, o.tier_id, o.channel, COUNT(*), SUM(o.total_minor)
      FROM "orders" o WHERE o.tenant_id = $1::uuid AND o.id = ANY($3::uuid[]) AND o.status = 'completed'
-     GROUP BY 1, 2, 3, 4, 5`,
+     GROUP BY 1, 2, 3, 4, 5
+     RETURNING day::text`,
     tenantId,
     state.timeZone,
     ids,
   );
+  const days = [...new Set(inserted.map((r) => r.day))].sort();
   await tx.$executeRawUnsafe(
     `INSERT INTO "rollup_member_days" (tenant_id, day, member_id, store_id, tier_id, channel, orders)
      SELECT o.tenant_id, (o.placed_at AT TIME ZONE $2::text)::date, o.member_id, o.store_id, o.tier_id, o.channel, COUNT(*)
