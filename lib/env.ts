@@ -33,6 +33,8 @@ const EnvSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, "REDIS_URL must start with redis://").optional(),
   /** How long a pending write request waits for an approver before it expires. */
   SOCODE_WRITE_REQUEST_TTL_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(24),
+  /** Largest request body /api/ingest accepts, in MiB (bigger files: CLI or console import, which send batches). */
+  SOCODE_INGEST_MAX_BODY_MB: z.coerce.number().min(0.01).max(256).default(16),
   /** MCP requests allowed per key per minute. */
   SOCODE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(300),
   /** Chromium binary for Playwright (defaults to Playwright's own browser when unset). */

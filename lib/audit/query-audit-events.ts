@@ -6,7 +6,7 @@ import { literal } from "@/lib/db/like";
 import type { DbOrTx } from "@/lib/db/transaction";
 import type { AuditEvent, Prisma } from "@/lib/generated/prisma/client";
 
-export const AUDIT_SURFACES = ["mcp", "console", "cli", "slack", "system"] as const;
+export const AUDIT_SURFACES = ["mcp", "console", "cli", "slack", "system", "ingest"] as const;
 export const AUDIT_OUTCOMES = ["ok", "denied", "error", "pending"] as const;
 export type AuditSurfaceFilter = (typeof AUDIT_SURFACES)[number];
 export type AuditOutcomeFilter = (typeof AUDIT_OUTCOMES)[number];

@@ -19,7 +19,7 @@ export { auditContentDigest, auditHash, auditLinkHash, GENESIS_HASH, GLOBAL_CHAI
 export type { RecordedAuditEvent } from "./append-to-chain";
 
 export type AuditActorType = "key" | "user" | "oauth" | "slack" | "system" | "anonymous";
-export type AuditSurface = "mcp" | "console" | "cli" | "slack" | "system";
+export type AuditSurface = "mcp" | "console" | "cli" | "slack" | "system" | "ingest";
 
 export type AuditEventInput = {
   tenantId: string | null;

@@ -7,6 +7,7 @@ import { preparedQuery } from "@/lib/db/prepared";
 import type { DbOrTx } from "@/lib/db/transaction";
 import { Prisma, type ApiKey, type Tenant } from "@/lib/generated/prisma/client";
 import { resolveScopes, type Preset, type Scope } from "@/lib/governance/scopes";
+import { TENANT_SELECT_SQL, tenantFromRow, type TenantColumns } from "@/lib/governance/tenants";
 import { writeLimitsColumn, type WriteLimits } from "@/lib/governance/write-limits";
 
 export const KEY_PREFIX = "sc_live_";
@@ -66,7 +67,7 @@ export type KeyVerification =
   | { ok: true; key: VerifiedKey; tenant: Tenant }
   | { ok: false; reason: KeyRejection; /** Set for revoked and expired keys, so the refusal is audited in their tenant. */ key?: Pick<ApiKey, "id" | "tenantId" | "name"> };
 
-type KeyRow = {
+type KeyRow = TenantColumns & {
   id: string;
   tenant_id: string;
   name: string;
@@ -78,16 +79,12 @@ type KeyRow = {
   revoked_at: Date | null;
   last_used_at: Date | null;
   write_limits: unknown;
-  t_slug: string;
-  t_name: string;
-  t_time_zone: string;
-  t_currency: string;
-  t_created_at: Date;
+  kind: string;
 };
 
 // Key, tenant and scopes in one round trip (a prepared statement on a PostgreSQL server).
-const RESOLVE_KEY_SQL = `SELECT k.id, k.tenant_id, k.name, k.display_prefix, k.preset, k.scopes, k.issuer_id, k.expires_at, k.revoked_at, k.last_used_at, k.write_limits,
-       t.slug AS t_slug, t.name AS t_name, t.time_zone AS t_time_zone, t.currency AS t_currency, t.created_at AS t_created_at
+const RESOLVE_KEY_SQL = `SELECT k.id, k.tenant_id, k.name, k.display_prefix, k.preset, k.scopes, k.issuer_id, k.expires_at, k.revoked_at, k.last_used_at, k.write_limits, k.kind,
+       ${TENANT_SELECT_SQL}
   FROM "api_keys" k JOIN "tenants" t ON t.id = k.tenant_id
  WHERE k.secret_hash = $1`;
 
@@ -95,7 +92,8 @@ const RESOLVE_KEY_SQL = `SELECT k.id, k.tenant_id, k.name, k.display_prefix, k.p
 export async function verifyApiKey(db: DbOrTx, secret: string, now: Date = new Date()): Promise<KeyVerification> {
   if (!looksLikeKey(secret)) return { ok: false, reason: "malformed" };
   const [row] = await preparedQuery<KeyRow>(db, "socode_resolve_api_key", RESOLVE_KEY_SQL, [hashKeySecret(secret)]);
-  if (!row) return { ok: false, reason: "unknown" };
+  // Ingest keys (lib/ingest/ingest-keys.ts) live in the same table but never open /api/mcp.
+  if (!row || row.kind !== "mcp") return { ok: false, reason: "unknown" };
   const known = { id: row.id, tenantId: row.tenant_id, name: row.name };
   if (row.revoked_at && row.revoked_at <= now) return { ok: false, reason: "revoked", key: known };
   if (row.expires_at && row.expires_at <= now) return { ok: false, reason: "expired", key: known };
@@ -114,7 +112,7 @@ export async function verifyApiKey(db: DbOrTx, secret: string, now: Date = new D
       lastUsedAt: row.last_used_at,
       writeLimits: row.write_limits as ApiKey["writeLimits"],
     },
-    tenant: { id: row.tenant_id, slug: row.t_slug, name: row.t_name, timeZone: row.t_time_zone, currency: row.t_currency, createdAt: row.t_created_at },
+    tenant: tenantFromRow(row.tenant_id, row),
   };
 }
 

@@ -30,6 +30,8 @@ export type Command<S extends z.ZodType = z.ZodType> = {
   name: string;
   summary: string;
   flags: Record<string, FlagSpec>;
+  /** One positional argument (e.g. a file), passed to the schema under `name`. */
+  positional?: { name: string; description: string };
   /** Validates the parsed flags (strings and booleans keyed by flag name). */
   schema: S;
   /** Extra lines for --help (examples). */

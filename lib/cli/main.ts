@@ -18,7 +18,9 @@ function flagLine(name: string, spec: FlagSpec): string {
 }
 
 export function commandHelp(command: Command): string {
-  const lines = [`socode ${command.name} — ${command.summary}`, "", "Flags:"];
+  const lines = [`socode ${command.name} — ${command.summary}`, ""];
+  if (command.positional) lines.push(`Usage: npx socode ${command.name} [flags] <${command.positional.name}>   ${command.positional.description}`, "");
+  lines.push("Flags:");
   for (const [name, spec] of Object.entries({ ...command.flags, ...GLOBAL_FLAGS })) lines.push(flagLine(name, spec));
   if (command.examples?.length) lines.push("", "Examples:", ...command.examples.map((e) => `  ${e}`));
   return lines.join("\n");
@@ -77,7 +79,12 @@ export async function main(argv: string[], io: Output = defaultOutput): Promise<
     const options = Object.fromEntries(
       Object.entries({ ...command.flags, ...GLOBAL_FLAGS }).map(([flag, spec]) => [flag, { type: spec.type }]),
     );
-    values = parseArgs({ args: rest, options, strict: true, allowPositionals: false }).values as typeof values;
+    const parsedArgs = parseArgs({ args: rest, options, strict: true, allowPositionals: Boolean(command.positional) });
+    values = parsedArgs.values as typeof values;
+    if (command.positional) {
+      if (parsedArgs.positionals.length > 1) throw new Error(`Expected one ${command.positional.name}, got ${parsedArgs.positionals.length}`);
+      values[command.positional.name] = parsedArgs.positionals[0];
+    }
   } catch (err) {
     const message = err instanceof Error ? err.message.replace(/^TypeError \[\w+\]: /, "") : String(err);
     return fail(new CliError("invalid_flags", `${message}. Run \`npx socode ${command.name} --help\`.`, 2));

@@ -185,6 +185,9 @@ export async function rotateConsoleKey(
   if (!form.success) throw new ConsoleInputError("invalid_input", form.error.issues.map((i) => i.message).join(" "));
   return db.$transaction(async (tx) => {
     const old = await tenantKey(tx, access, form.data.keyId);
+    if (old.kind !== "mcp") {
+      throw new ConsoleInputError("not_rotatable", `"${old.name}" is an ingest key: issue a new one on the Ingest page, switch the sender to it, then revoke this one.`);
+    }
     const status = keyRowStatus(old, now);
     if (status !== "active") {
       throw new ConsoleInputError("not_rotatable", `Key "${old.name}" is ${status}; only an active key can be rotated. Issue a new key instead.`);

@@ -11,6 +11,7 @@ export const CONSOLE_SECTIONS: ConsoleSection[] = [
   { segment: "users", label: "Users", permission: "users.read" },
   { segment: "audit", label: "Audit log", permission: "audit.read" },
   { segment: "metrics", label: "Metrics", permission: "metrics.read" },
+  { segment: "ingest", label: "Ingest", permission: "ingest.manage" },
   { segment: "connected-apps", label: "Connected apps", permission: null },
   { segment: "slack", label: "Slack", permission: "slack.manage" },
 ];

@@ -27,6 +27,7 @@ export const CONSOLE_PERMISSIONS = {
   "approvals.decide": ["approver"],
   "metrics.read": ["admin", "approver", "auditor"],
   "slack.manage": ["admin"],
+  "ingest.manage": ["admin"],
 } as const satisfies Record<string, readonly ConsoleRole[]>;
 
 export type ConsolePermission = keyof typeof CONSOLE_PERMISSIONS;

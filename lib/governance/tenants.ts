@@ -36,3 +36,31 @@ export async function getTenantBySlug(db: DbOrTx, slug: string): Promise<Tenant>
   const known = await db.tenant.findMany({ select: { slug: true }, orderBy: { slug: "asc" }, take: 20 });
   throw new TenantNotFoundError(slug, known.map((t) => t.slug));
 }
+
+/**
+ * A tenant read alongside something else in one statement (a key, an access token): the columns to
+ * select from the tenants table aliased `t`, and the row's tenant back as the Prisma type.
+ */
+export const TENANT_SELECT_SQL = `t.slug AS t_slug, t.name AS t_name, t.time_zone AS t_time_zone, t.currency AS t_currency, t.created_at AS t_created_at,
+       t.ingest_stale_after_minutes AS t_ingest_stale_after_minutes`;
+
+export type TenantColumns = {
+  t_slug: string;
+  t_name: string;
+  t_time_zone: string;
+  t_currency: string;
+  t_created_at: Date;
+  t_ingest_stale_after_minutes: number;
+};
+
+export function tenantFromRow(id: string, row: TenantColumns): Tenant {
+  return {
+    id,
+    slug: row.t_slug,
+    name: row.t_name,
+    timeZone: row.t_time_zone,
+    currency: row.t_currency,
+    createdAt: row.t_created_at,
+    ingestStaleAfterMinutes: row.t_ingest_stale_after_minutes,
+  };
+}

@@ -11,6 +11,7 @@ import { preparedQuery } from "@/lib/db/prepared";
 import type { DbOrTx, Tx } from "@/lib/db/transaction";
 import { Prisma, type OAuthClient, type OAuthGrant, type Tenant } from "@/lib/generated/prisma/client";
 import type { ConsoleRole } from "@/lib/console/roles";
+import { TENANT_SELECT_SQL, tenantFromRow, type TenantColumns } from "@/lib/governance/tenants";
 import { resolveClient } from "./clients";
 import { ACCESS_TOKEN_PREFIX, ACCESS_TOKEN_TTL_SECONDS, CODE_PREFIX, REFRESH_TOKEN_PREFIX, REFRESH_TOKEN_TTL_SECONDS, type OAuthUrls } from "./config";
 import { effectiveGrantScopes } from "./consent-rules";
@@ -264,7 +265,7 @@ export function looksLikeAccessToken(value: string): boolean {
   return value.startsWith(ACCESS_TOKEN_PREFIX);
 }
 
-type AccessTokenRow = {
+type AccessTokenRow = TenantColumns & {
   kind: string;
   resource: string;
   scopes: string[];
@@ -283,11 +284,6 @@ type AccessTokenRow = {
   email: string;
   active: boolean;
   roles: string[] | null;
-  t_slug: string;
-  t_name: string;
-  t_time_zone: string;
-  t_currency: string;
-  t_created_at: Date;
 };
 
 // Token, grant, client, key row, user, membership and tenant in one round trip.
@@ -295,7 +291,7 @@ const RESOLVE_ACCESS_TOKEN_SQL = `SELECT tok.kind::text AS kind, tok.resource, t
        g.id AS grant_id, g.tenant_id, g.user_id, g.api_key_id, g.revoked_at AS grant_revoked_at, g.last_used_at AS grant_last_used_at,
        c.name AS client_name, k.revoked_at AS key_revoked_at, k.expires_at AS key_expires_at, k.write_limits AS key_write_limits,
        u.email, u.active, m.roles::text[] AS roles,
-       t.slug AS t_slug, t.name AS t_name, t.time_zone AS t_time_zone, t.currency AS t_currency, t.created_at AS t_created_at
+       ${TENANT_SELECT_SQL}
   FROM "oauth_tokens" tok
   JOIN "oauth_grants" g ON g.id = tok.grant_id
   JOIN "oauth_clients" c ON c.id = g.client_id
@@ -321,7 +317,7 @@ export async function verifyAccessToken(db: DbOrTx, token: string, resource: str
     ok: true,
     token: {
       grant: { id: row.grant_id, tenantId: row.tenant_id, userId: row.user_id, apiKeyId: row.api_key_id, lastUsedAt: row.grant_last_used_at },
-      tenant: { id: row.tenant_id, slug: row.t_slug, name: row.t_name, timeZone: row.t_time_zone, currency: row.t_currency, createdAt: row.t_created_at },
+      tenant: tenantFromRow(row.tenant_id, row),
       clientName: row.client_name,
       userEmail: row.email,
       scopes: effectiveGrantScopes(row.scopes, row.roles as ConsoleRole[]),

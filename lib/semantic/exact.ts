@@ -79,10 +79,18 @@ export class Fraction {
 }
 
 /** Fraction digits of a currency (USD 2, JPY 0, KWD 3). */
+const digitsByCurrency = new Map<string, number>();
+
 export function currencyDigits(currency: string): number {
+  // Intl.NumberFormat is costly to build; bulk ingest asks per batch.
+  const known = digitsByCurrency.get(currency);
+  if (known !== undefined) return known;
+  let digits = 2;
   try {
-    return new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
+    digits = new Intl.NumberFormat("en", { style: "currency", currency }).resolvedOptions().maximumFractionDigits ?? 2;
   } catch {
-    return 2;
+    digits = 2;
   }
+  digitsByCurrency.set(currency, digits);
+  return digits;
 }

@@ -25,6 +25,7 @@ import {
 import { currencyDigits, Fraction } from "./exact";
 import { cachedForTenant } from "./semantic-cache";
 import { closestOptions, GroundingError } from "./grounding";
+import { ingestFreshnessAt, readIngestFeeds, type IngestFeedRow, type IngestFreshness } from "./source-freshness";
 import {
   CERTIFIED_METRICS,
   ENTITY_DIMENSIONS,
@@ -125,6 +126,8 @@ export type Provenance = {
   dataFreshness: string | null;
   source: "rollups" | "raw facts";
   rollupsUpdatedAt?: string;
+  /** Freshness of the ingest sources feeding this metric (absent when none feed it); `stale` with the age when one is silent. */
+  ingest?: IngestFreshness;
   asOf: string;
 };
 
@@ -245,9 +248,9 @@ export type MetricContext = {
   path: QueryPath;
 };
 
-export type MetricFacts = Coverage & { rollups: { usable: boolean; updatedAt: string | null } };
+export type MetricFacts = Coverage & { rollups: { usable: boolean; updatedAt: string | null }; ingest: IngestFreshness | null };
 
-type CoverageRead = Coverage & { asOf: number; next: string | null; rollupTimeZone: string | null; rollupUpdatedAt: string | null };
+type CoverageRead = Coverage & { asOf: number; next: string | null; rollupTimeZone: string | null; rollupUpdatedAt: string | null; feeds: IngestFeedRow[] };
 
 /**
  * Fact span (for freshness and "no data") and rollup state, in one round trip — or from the
@@ -258,7 +261,7 @@ type CoverageRead = Coverage & { asOf: number; next: string | null; rollupTimeZo
 async function coverage(db: DbOrTx, tenant: SemanticTenant, metric: CertifiedMetric, asOf: Date): Promise<MetricFacts> {
   const sources = [...new Set(metricMeasures(metric).map((m) => m.source))].map((key) => FACT_SOURCES[key]);
   const at = asOf.getTime();
-  const read = await cachedForTenant<CoverageRead>(db, tenant.id, `coverage:${sources.map((s) => s.key).join(",")}`, () => readCoverage(db, tenant, sources, asOf), {
+  const read = await cachedForTenant<CoverageRead>(db, tenant.id, `coverage:${sources.map((s) => s.key).join(",")}`, () => readCoverage(db, tenant, metric, sources, asOf), {
     reusable: (c) => c.rollupTimeZone === tenant.timeZone && at >= c.asOf && (c.next === null || Date.parse(c.next) > at),
     cacheable: (c) => c.rollupTimeZone !== null,
   });
@@ -266,12 +269,14 @@ async function coverage(db: DbOrTx, tenant: SemanticTenant, metric: CertifiedMet
     first: read.first,
     last: read.last,
     rollups: { usable: read.rollupTimeZone !== null && read.rollupTimeZone === tenant.timeZone, updatedAt: read.rollupUpdatedAt },
+    // Ages are taken at this answer's as-of time; the feeds themselves change only with an ingest batch, which bumps the epoch.
+    ingest: ingestFreshnessAt(read.feeds, asOf),
   };
 }
 
-async function readCoverage(db: DbOrTx, tenant: SemanticTenant, sources: (typeof FACT_SOURCES)[SourceKey][], asOf: Date): Promise<CoverageRead> {
+async function readCoverage(db: DbOrTx, tenant: SemanticTenant, metric: CertifiedMetric, sources: (typeof FACT_SOURCES)[SourceKey][], asOf: Date): Promise<CoverageRead> {
   const q = compileCoverageQuery(tenant.id, sources, asOf.toISOString());
-  const rows = await db.$queryRawUnsafe<Record<string, string | null>[]>(q.sql, ...q.params);
+  const [rows, ingest] = await Promise.all([db.$queryRawUnsafe<Record<string, string | null>[]>(q.sql, ...q.params), readIngestFeeds(db, tenant.id, metric)]);
   const row = rows[0] ?? {};
   let first: string | null = null;
   let last: string | null = null;
@@ -282,7 +287,7 @@ async function readCoverage(db: DbOrTx, tenant: SemanticTenant, sources: (typeof
     if (k.startsWith("last") && (last === null || v > last)) last = v;
     if (k.startsWith("next") && (next === null || v < next)) next = v;
   }
-  return { first, last, next, asOf: asOf.getTime(), rollupTimeZone: row.rollup_time_zone ?? null, rollupUpdatedAt: row.rollup_updated_at ?? null };
+  return { first, last, next, asOf: asOf.getTime(), rollupTimeZone: row.rollup_time_zone ?? null, rollupUpdatedAt: row.rollup_updated_at ?? null, feeds: ingest };
 }
 
 function overlaps(window: ResolvedWindow, cov: Coverage): boolean {
@@ -644,6 +649,7 @@ export function provenanceOf({ metric, tenant, window, filters, facts, path, now
     dataFreshness: facts.last,
     source: path === "rollup" ? ("rollups" as const) : ("raw facts" as const),
     ...(path === "rollup" && facts.rollups.updatedAt ? { rollupsUpdatedAt: facts.rollups.updatedAt } : {}),
+    ...(facts.ingest ? { ingest: facts.ingest } : {}),
     asOf: now.toISOString(),
   };
 }

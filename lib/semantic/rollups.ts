@@ -262,3 +262,72 @@ export async function rollupStatus(db: DbOrTx, tenant: { id: string; timeZone: s
     updatedAt: state.updatedAt.toISOString(),
   };
 }
+
+/**
+ * Adds newly inserted orders to the order and member-activity rollups without recomputing their
+ * days: one aggregated delta row per key, summed by every reader (order counts and GMV are sums,
+ * active members are distinct counts, so extra rows for a key change no answer). Days whose rows
+ * have piled up are then compacted from the rollup rows themselves, never from the orders, so the
+ * cost follows the batch, not the day's volume. For bulk feeds (lib/ingest) of orders that were
+ * only inserted — anything that changes existing orders uses applyFactsToRollups. Same transaction
+ * and skip rules as applyFactsToRollups.
+ */
+export async function appendOrdersToRollups(tx: Tx, tenantId: string, orderIds: readonly string[]): Promise<ApplyFactsResult> {
+  const [state, tenant] = await Promise.all([
+    tx.rollupState.findUnique({ where: { tenantId } }),
+    tx.tenant.findUnique({ where: { id: tenantId }, select: { timeZone: true } }),
+  ]);
+  if (!state || !tenant) return { status: "skipped", reason: "no_rollups" };
+  if (state.timeZone !== tenant.timeZone) return { status: "skipped", reason: "time_zone_changed" };
+  await lockTenant(tx, tenantId);
+  const ids = [...orderIds];
+  // The local days come back from the insert: no per-order time-zone arithmetic in JavaScript.
+  const inserted = await tx.$queryRawUnsafe<{ day: string }[]>(
+    `INSERT INTO "rollup_order_days" (tenant_id, day, store_id, tier_id, channel, orders, gmv_minor)
+     SELECT o.tenant_id, (o.placed_at AT TIME ZONE $2::text)::date, o.store_id, o.tier_id, o.channel, COUNT(*), SUM(o.total_minor)
+     FROM "orders" o WHERE o.tenant_id = $1::uuid AND o.id = ANY($3::uuid[]) AND o.status = 'completed'
+     GROUP BY 1, 2, 3, 4, 5
+     RETURNING day::text`,
+    tenantId,
+    state.timeZone,
+    ids,
+  );
+  const days = [...new Set(inserted.map((r) => r.day))].sort();
+  await tx.$executeRawUnsafe(
+    `INSERT INTO "rollup_member_days" (tenant_id, day, member_id, store_id, tier_id, channel, orders)
+     SELECT o.tenant_id, (o.placed_at AT TIME ZONE $2::text)::date, o.member_id, o.store_id, o.tier_id, o.channel, COUNT(*)
+     FROM "orders" o WHERE o.tenant_id = $1::uuid AND o.id = ANY($3::uuid[]) AND o.status = 'completed' AND o.member_id IS NOT NULL
+     GROUP BY 1, 2, 3, 4, 5, 6`,
+    tenantId,
+    state.timeZone,
+    ids,
+  );
+  await invalidateActiveRanges(tx, tenantId, days);
+  await compactDays(tx, tenantId, days);
+  await tx.rollupState.update({ where: { tenantId }, data: { updatedAt: new Date() } });
+  return { status: "applied", days: { orders: days } };
+}
+
+/** Merges a day's rows with equal keys once delta rows outnumber the distinct keys (amortised: rarely). */
+async function compactDays(tx: Tx, tenantId: string, days: readonly string[]): Promise<void> {
+  const tables = [
+    { table: "rollup_order_days", keys: "store_id, tier_id, channel", sums: "SUM(orders), SUM(gmv_minor)", columns: "orders, gmv_minor" },
+    { table: "rollup_member_days", keys: "member_id, store_id, tier_id, channel", sums: "SUM(orders)", columns: "orders" },
+  ];
+  for (const t of tables) {
+    const fragmented = await tx.$queryRawUnsafe<{ day: string }[]>(
+      `SELECT day::text FROM "${t.table}" WHERE tenant_id = $1::uuid AND day = ANY($2::date[])
+       GROUP BY day HAVING COUNT(*) > 2 * COUNT(DISTINCT (${t.keys})) + 64`,
+      tenantId,
+      [...days],
+    );
+    if (!fragmented.length) continue;
+    await tx.$executeRawUnsafe(
+      `WITH gone AS (DELETE FROM "${t.table}" WHERE tenant_id = $1::uuid AND day = ANY($2::date[]) RETURNING *)
+       INSERT INTO "${t.table}" (tenant_id, day, ${t.keys}, ${t.columns})
+       SELECT tenant_id, day, ${t.keys}, ${t.sums} FROM gone GROUP BY tenant_id, day, ${t.keys}`,
+      tenantId,
+      fragmented.map((f) => f.day),
+    );
+  }
+}

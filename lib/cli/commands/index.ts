@@ -3,6 +3,7 @@ import type { Command } from "../command";
 import { auditCheckpoint, auditVerify } from "./audit";
 import { dbDrift, dbMigrate, dbMigrationCreate } from "./db";
 import { demoSeed } from "./demo-seed";
+import { ingest, ingestKeyCreate, ingestSource } from "./ingest";
 import { keyCreate, keyList, keyRevoke } from "./key";
 import { oauthPurge } from "./oauth";
 import { rollupsRebuild, rollupsRefresh } from "./rollups-rebuild";
@@ -22,6 +23,9 @@ export const COMMANDS: Command[] = [
   keyCreate,
   keyList,
   keyRevoke,
+  ingestKeyCreate,
+  ingestSource,
+  ingest,
   writesList,
   writesApprove,
   writesReject,

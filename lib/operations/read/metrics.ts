@@ -62,7 +62,8 @@ export function renderQueryResult(result: QueryMetricResult): string {
     (r) => `  ${Object.values(r.dimensions).map((d) => d.label).join(" / ")}: ${formatValue(r.current)}${formatChange(r)}`,
   );
   const more = p.totalRows > p.rowCount ? [`  … ${p.totalRows - p.rowCount} more rows (raise limit)`] : [];
-  return [head, ...rows, ...more, `Definition: ${p.definition}`, `Data as of ${p.dataFreshness ?? "—"} (${p.source}).`].join("\n");
+  const stale = p.ingest?.warning ? [`Warning — ${p.ingest.warning}: these numbers may be incomplete.`] : [];
+  return [head, ...rows, ...more, `Definition: ${p.definition}`, `Data as of ${p.dataFreshness ?? "—"} (${p.source}).`, ...stale].join("\n");
 }
 
 export const queryMetricOperation = defineOperation({

@@ -1,0 +1,154 @@
+// Ingest throughput and ingest-to-visible latency through the HTTP API on PostgreSQL: orders sent in
+// NDJSON batches of 1,000 to /api/ingest/v1/orders with rollups kept current in the same
+// transaction, by a few concurrent senders (each its own source); then single small batches, each
+// followed by query_metric through /api/mcp until the order shows, for the latency percentiles.
+// Prints a JSON result. Loopback only.
+//
+//   npm run build
+//   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/socode_bench_ingest npx tsx bench/ingest/throughput.ts [--orders 100000] [--senders 4] [--days 3] [--samples 40]
+//
+// The database named by DATABASE_URL is dropped and recreated (it must not be one you care about).
+import { parseArgs } from "node:util";
+import { issueApiKey } from "@/lib/auth/api-keys";
+import { issueIngestKey } from "@/lib/ingest/ingest-keys";
+import { startApp } from "@/test/app-server";
+import { freshDatabase, loadAverage, machineInfo, MemorySampler } from "../load/common";
+
+const { values } = parseArgs({
+  options: {
+    orders: { type: "string", default: "100000" },
+    senders: { type: "string", default: "4" },
+    batch: { type: "string", default: "1000" },
+    days: { type: "string", default: "3" },
+    samples: { type: "string", default: "40" },
+    members: { type: "string", default: "20000" },
+  },
+});
+const ORDERS = Number(values.orders);
+const SENDERS = Number(values.senders);
+const BATCH = Number(values.batch);
+const DAYS = Number(values.days);
+const SAMPLES = Number(values.samples);
+const MEMBERS = Number(values.members);
+const url = process.env.DATABASE_URL ?? "";
+
+const percentile = (xs: number[], p: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
+};
+
+async function main() {
+  const machine = machineInfo();
+  const database = await freshDatabase(url);
+  const tenant = await database.db.tenant.create({ data: { slug: "bench", name: "Bench", timeZone: "America/New_York", currency: "USD" } });
+  const ingestKey = (await issueIngestKey(database.db, { tenantId: tenant.id, name: "bench" })).secret;
+  const mcpKey = (await issueApiKey(database.db, { tenantId: tenant.id, name: "bench", preset: "metrics:read" })).secret;
+  const app = await startApp(database);
+  const memory = new MemorySampler(() => (app.pid ? [app.pid] : [])).start();
+  const send = async (kind: string, body: string, source: string) => {
+    const res = await fetch(`${app.baseUrl}/api/ingest/v1/${kind}?source=${source}`, { method: "POST", headers: { Authorization: `Bearer ${ingestKey}`, "Content-Type": "application/x-ndjson" }, body });
+    const json = (await res.json()) as { counts?: { accepted: number }; error?: unknown; rejected?: unknown[] };
+    if (res.status !== 200) throw new Error(`${kind}: HTTP ${res.status} ${JSON.stringify(json).slice(0, 400)}`);
+    return json;
+  };
+  try {
+    const stores = Array.from({ length: 20 }, (_, i) => JSON.stringify({ id: `S${i + 1}`, name: `Store ${i + 1}`, region: i % 2 ? "East" : "West" })).join("\n");
+    await send("stores", stores, "pos");
+    const joined = new Date(Date.now() - 400 * 86_400_000).toISOString();
+    for (let m = 0; m < MEMBERS; m += 5000) {
+      const lines = Array.from({ length: Math.min(5000, MEMBERS - m) }, (_, i) =>
+        JSON.stringify({ id: `M${m + i + 1}`, name: `Member ${m + i + 1}`, tier: ["Bronze", "Silver", "Gold"][(m + i) % 3], tierRank: ((m + i) % 3) + 1, joinedAt: joined }),
+      );
+      await send("members", lines.join("\n"), "pos");
+    }
+
+    // Throughput: ORDERS orders over the last DAYS days, SENDERS closed-loop senders.
+    const now = Date.now() - 10 * 60_000;
+    const order = (n: number) =>
+      JSON.stringify({
+        id: `O${n}`,
+        store: `S${(n % 20) + 1}`,
+        ...(n % 5 ? { member: `M${(n * 7919) % MEMBERS + 1}` } : {}),
+        placedAt: new Date(now - ((n * 104729) % (DAYS * 86_400_000))).toISOString(),
+        total: `${5 + Math.floor((n % 9000) / 100)}.${String(n % 100).padStart(2, "0")}`,
+        currency: "USD",
+        channel: ["store", "online", "app"][n % 3],
+      });
+    let next = 0;
+    const batchMs: number[] = [];
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: SENDERS }, async (_, s) => {
+        for (;;) {
+          const first = next;
+          if (first >= ORDERS) return;
+          next += BATCH;
+          const lines = [];
+          for (let n = first; n < Math.min(first + BATCH, ORDERS); n++) lines.push(order(n));
+          const t0 = performance.now();
+          const r = await send("orders", lines.join("\n"), `pos-${s}`);
+          batchMs.push(performance.now() - t0);
+          if (r.counts?.accepted !== lines.length) throw new Error(`batch at ${first}: ${JSON.stringify(r).slice(0, 400)}`);
+        }
+      }),
+    );
+    const seconds = (performance.now() - started) / 1000;
+    const loadDuring = loadAverage();
+
+    // Rollups current: the rollup totals equal the raw facts.
+    const [check] = await database.db.$queryRawUnsafe<{ raw: string; rollup: string }[]>(
+      `SELECT (SELECT SUM(total_minor)::text FROM orders WHERE tenant_id = $1::uuid AND status = 'completed') AS raw,
+              (SELECT SUM(gmv_minor)::text FROM rollup_order_days WHERE tenant_id = $1::uuid) AS rollup`,
+      tenant.id,
+    );
+
+    // Ingest-to-visible: one small batch (10 orders placed now), then query_metric (today's GMV) until it shows.
+    const gmvToday = async () => {
+      const res = await fetch(app.mcpUrl, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${mcpKey}`, "Content-Type": "application/json", Accept: "application/json, text/event-stream" },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "query_metric", arguments: { metric: "orders", window: "today" } } }),
+      });
+      const body = (await res.json()) as { result?: { structuredContent?: { total?: { current?: string } } } };
+      return Number(body.result?.structuredContent?.total?.current ?? "0");
+    };
+    const latencies: number[] = [];
+    for (let i = 0; i < SAMPLES; i++) {
+      const before = await gmvToday();
+      const placedAt = new Date(Date.now() - 1000).toISOString();
+      const lines = Array.from({ length: 10 }, (_, k) => JSON.stringify({ id: `V${i}-${k}`, store: "S1", placedAt, total: "10.00", currency: "USD", channel: "online" }));
+      const t0 = performance.now();
+      await send("orders", lines.join("\n"), "latency");
+      while ((await gmvToday()) < before + 10) {
+        if (performance.now() - t0 > 30_000) throw new Error("order not visible after 30 s");
+      }
+      latencies.push(performance.now() - t0);
+    }
+    const mem = memory.stop();
+    console.log(
+      JSON.stringify(
+        {
+          machine,
+          loadAverageAfterThroughput: loadDuring,
+          parameters: { orders: ORDERS, senders: SENDERS, batch: BATCH, days: DAYS, members: MEMBERS, samples: SAMPLES },
+          throughput: {
+            seconds: Number(seconds.toFixed(1)),
+            ordersPerSecond: Math.round(ORDERS / seconds),
+            batchMs: { p50: Math.round(percentile(batchMs, 50)), p95: Math.round(percentile(batchMs, 95)), max: Math.round(Math.max(...batchMs)) },
+          },
+          rollupsCurrent: check?.raw === check?.rollup,
+          ingestToVisibleMs: { p50: Math.round(percentile(latencies, 50)), p95: Math.round(percentile(latencies, 95)), max: Math.round(Math.max(...latencies)) },
+          appMemory: mem,
+        },
+        null,
+        2,
+      ),
+    );
+  } finally {
+    memory.stop();
+    await app.stop();
+    await database.close();
+  }
+}
+
+await main();
