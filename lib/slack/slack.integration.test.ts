@@ -462,6 +462,78 @@ describe(`Slack surface on ${testRuntime()}`, () => {
     expect(messageText(update)).toContain("not this week");
   });
 
+  // The connection's write limits, set by the admin with its write scopes (updateConnectionScopes, what
+  // the Slack page's Access form calls): checked when a Slack user asks, and again when an approver
+  // presses Approve (from the requester's key row, as it is then).
+  describe("write limits", () => {
+    const admin = () => ({ id: users["alice@demo.test"] ?? "", email: "alice@demo.test" });
+    const setLimits = (writeLimits: Record<string, string>) =>
+      updateConnectionScopes(database.db, demoId, { preset: "analyst", writeScopes: ["coupons:write"], writeLimits }, admin(), "test-limits");
+    const keyLimitsOf = async (slackUserId: string) =>
+      (await database.db.slackUserLink.findFirstOrThrow({ where: { slackUserId }, include: { apiKey: { select: { writeLimits: true } } } })).apiKey.writeLimits;
+
+    it("an existing link gets the new limits when the admin changes them, and a new link copies them", async () => {
+      // Alice and Bob are linked (by their verified Slack email) before the admin sets any limit.
+      await ask({ user: "U0ALICE", text: "orders yesterday" });
+      await ask({ user: "U0BOB", text: "orders yesterday" });
+      expect(await keyLimitsOf("U0ALICE")).toBeNull();
+      expect(await keyLimitsOf("U0BOB")).toBeNull();
+      await setLimits({ maxCodesPerRequest: "100" });
+      expect(await keyLimitsOf("U0ALICE")).toEqual({ maxCodesPerRequest: 100 });
+      expect(await keyLimitsOf("U0BOB")).toEqual({ maxCodesPerRequest: 100 });
+      const connection = await database.db.slackConnection.findUniqueOrThrow({ where: { tenantId: demoId }, include: { apiKey: true } });
+      expect(connection.apiKey.writeLimits).toEqual({ maxCodesPerRequest: 100 });
+      // Dave is linked only now: his key row starts with the connection's limits.
+      await addUser("dave@demo.test", demoId, ["approver"]);
+      slack.addUser({ id: "U0DAVE", teamId: DEMO_TEAM.id, email: "dave@demo.test", emailConfirmed: true });
+      await ask({ user: "U0DAVE", text: "orders yesterday" });
+      expect(await keyLimitsOf("U0DAVE")).toEqual({ maxCodesPerRequest: 100 });
+    });
+
+    it("a top-up beyond the connection's cap is refused in the thread, naming the cap; nothing is queued; audited limit_exceeded", async () => {
+      await setLimits({ maxCodesPerRequest: "100" });
+      const requestsBefore = await database.db.writeRequest.count({ where: { tenantId: demoId } });
+      const sizeBefore = await summerPoolSize();
+      const refused = await ask({ user: "U0ALICE", text: "top up the summer coupon pool by 500 codes" });
+      expect(refused.text).toContain(":no_entry:");
+      expect(refused.text).toContain("This Slack connection may add at most 100 coupon codes per request (500 requested)");
+      expect(refused.text).not.toContain("Approval needed");
+      expect(await database.db.writeRequest.count({ where: { tenantId: demoId } })).toBe(requestsBefore);
+      expect(await summerPoolSize()).toBe(sizeBefore);
+      const events = await auditFor(refused.eventId);
+      expect(events.map((e) => [e.action, e.outcome, e.errorCode, e.surface, e.actorType])).toEqual([["top_up_coupon_pool", "denied", "limit_exceeded", "slack", "slack"]]);
+    });
+
+    it("a top-up within the cap queues; the cap lowered below it, Approve refuses at execution and says why", async () => {
+      await setLimits({ maxCodesPerRequest: "100" });
+      const sizeBefore = await summerPoolSize();
+      const request = await ask({ user: "U0ALICE", text: "top up the summer coupon pool by 80 codes" });
+      expect(request.text).toContain('Add 80 new codes to pool "Summer"');
+      const value = buttonValue(request.answer, "write_approve");
+      const pending = await database.db.writeRequest.findUniqueOrThrow({ where: { id: (JSON.parse(value) as { r: string }).r } });
+      expect(pending).toMatchObject({ status: "pending", arguments: { codes: 80 } });
+      const messageTs = (await placedMessage(pending.id)).messageTs;
+
+      // The admin lowers the cap while the request waits.
+      await setLimits({ maxCodesPerRequest: "50" });
+      const since = slack.calls.length;
+      const pressed = await press({ user: "U0BOB", actionId: "write_approve", value, messageTs });
+      expect(pressed.res.status).toBe(200);
+      const update = await slack.waitFor((c) => c.method === "chat.update" && c.args.ts === messageTs, since);
+      expect(messageText(update)).toMatch(/Failed/);
+      expect(messageText(update)).toContain("This Slack connection may add at most 50 coupon codes per request (80 requested)");
+      expect((update.args.blocks as Blocks).some((b) => b.type === "actions")).toBe(false);
+
+      const decided = await database.db.writeRequest.findUniqueOrThrow({ where: { id: pending.id } });
+      expect(decided.status).toBe("failed");
+      expect(decided.error).toMatchObject({ code: "limit_exceeded" });
+      expect(await summerPoolSize()).toBe(sizeBefore);
+      const executions = await database.db.auditEvent.findMany({ where: { action: "top_up_coupon_pool.execute", writeRequestId: pending.id } });
+      expect(executions.map((e) => [e.outcome, e.errorCode])).toEqual([["denied", "limit_exceeded"]]);
+      await setLimits({});
+    });
+  });
+
   it("leaves every tenant's audit chain intact", async () => {
     for (const tenantId of [demoId, demoBId, null]) expect(await verifyAuditChain(database.db, tenantId)).toMatchObject({ ok: true });
   });
