@@ -4,18 +4,21 @@
 // posted is checked against query_metric / explain_change through /api/mcp with the official MCP
 // SDK client, for the same tenant and window.
 import crypto from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "@/lib/auth/api-keys";
+import { writesApprove } from "@/lib/cli/commands/writes";
 import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
 import { formatMetricValue, formatRelativeChange } from "@/lib/console/metric-format";
 import { decideApproval } from "@/lib/console/approvals";
 import { seedDemo } from "@/lib/demo/seed-demo";
 import { resetEnvCache } from "@/lib/env";
 import { connectWorkspace, updateConnectionScopes } from "@/lib/slack/connections";
-import { refreshSlackWriteMessage } from "@/lib/slack/handle-interaction";
+import { refreshSlackWriteMessage } from "@/lib/slack/write-message";
 import { openBotToken } from "@/lib/slack/token-vault";
 import { startApp, type RunningApp } from "@/test/app-server";
 import { createTestDatabase, testRuntime, type TestDatabase } from "@/test/database";
@@ -532,6 +535,54 @@ describe(`Slack surface on ${testRuntime()}`, () => {
       expect(executions.map((e) => [e.outcome, e.errorCode])).toEqual([["denied", "limit_exceeded"]]);
       await setLimits({});
     });
+  });
+
+  it("a decision from the CLI (writes:approve) updates the Slack message too", async () => {
+    const request = await ask({ user: "U0ALICE", text: "top up the VIP pool by 10 codes" });
+    expect(request.text).toContain("Approval needed");
+    const pending = await database.db.writeRequest.findFirstOrThrow({ where: { tenantId: demoId, status: "pending" } });
+    const placed = await placedMessage(pending.id);
+    const since = slack.calls.length;
+    // The command itself, on this database (what `npx socode writes:approve --id … --as …` runs).
+    const result = await writesApprove.run({ db: async () => database.db, progress: () => undefined }, { id: pending.id, as: "bob@demo.test" });
+    expect(result.text).toMatch(/^Approved and executed/);
+    const update = await slack.waitFor((c) => c.method === "chat.update" && c.args.ts === placed.messageTs, since);
+    expect(messageText(update)).toMatch(/Executed/);
+    expect(messageText(update)).toMatch(/Added 10 codes to VIP/);
+    expect(messageText(update)).toContain("bob@demo.test");
+    expect((update.args.blocks as Blocks).some((b) => b.type === "actions")).toBe(false);
+    expect(await database.db.auditEvent.count({ where: { action: "write.approve", outcome: "ok", surface: "cli", writeRequestId: pending.id } })).toBe(1);
+  });
+
+  it("/socode in a channel the bot is not in answers through the command's response_url", async () => {
+    slack.notInChannel.add("C0NOTJOINED");
+    const since = slack.calls.length;
+    const form = { team_id: DEMO_TEAM.id, user_id: "U0ALICE", channel_id: "C0NOTJOINED", command: "/socode", text: "orders last week", trigger_id: "trg.notjoined", response_url: slack.responseUrl("T0DEMO-1-notjoined") };
+    const res = await post("commands", new URLSearchParams(form).toString(), "application/x-www-form-urlencoded");
+    expect(await res.json()).toMatchObject({ response_type: "ephemeral" });
+    const refused = await slack.waitFor((c) => c.method === "chat.postMessage" && c.args.channel === "C0NOTJOINED", since);
+    expect(refused).toBeDefined();
+    const hook = await slack.waitFor((c) => c.method === "response_url", since);
+    expect(hook.args.id).toBe("T0DEMO-1-notjoined");
+    expect(hook.args.response_type).toBe("in_channel");
+    const ref = (await mcpCall("query_metric", { metric: "orders", window: "last_week", limit: 200 })) as { total: { current: string } };
+    expect(messageText(hook)).toContain(`*${formatMetricValue(ref.total.current, "count")}*`);
+    // A response_url that is not Slack's is never called (it comes from the signed payload, but still):
+    // a listening server on another origin receives nothing.
+    const hits: string[] = [];
+    const other = http.createServer((req, res) => (hits.push(req.url ?? ""), res.end("ok")));
+    await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
+    try {
+      const since2 = slack.calls.length;
+      const elsewhere = { ...form, trigger_id: "trg.notjoined.2", response_url: `http://127.0.0.1:${(other.address() as AddressInfo).port}/commands/T0DEMO-2-x` };
+      await post("commands", new URLSearchParams(elsewhere).toString(), "application/x-www-form-urlencoded");
+      await slack.waitFor((c) => c.method === "chat.postMessage" && c.args.channel === "C0NOTJOINED", since2);
+      await waitForAudit({ where: { action: "query_metric", requestId: { contains: "trg.notjoined.2" } } });
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(hits).toEqual([]);
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
   });
 
   it("leaves every tenant's audit chain intact", async () => {
