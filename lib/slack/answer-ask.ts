@@ -21,6 +21,7 @@ import {
   renderRefusal,
   renderWriteRequest,
   escapeMrkdwn,
+  SLACK_ACTIONS,
   type SlackMessage,
 } from "./render-blocks";
 import { auditSlack, slackRequestId, type SlackIds } from "./slack-audit";
@@ -35,13 +36,14 @@ const CANNOT_POST_HERE = new Set(["not_in_channel", "channel_not_found"]);
  * the bot posted), saying where to decide instead.
  */
 function forResponseUrl(message: SlackMessage): { response_type: "in_channel"; text: string; blocks: unknown[] } {
-  const hadButtons = message.blocks.some((b) => b.type === "actions");
+  const actions = message.blocks.filter((b) => b.type === "actions");
   const blocks: unknown[] = message.blocks.filter((b) => b.type !== "actions");
-  if (hadButtons) {
-    blocks.push({
-      type: "context",
-      elements: [{ type: "mrkdwn", text: "I'm not in this channel, so there are no buttons here: invite me (`/invite @SocialHub`) and ask again, or decide write requests on the console's Approvals page." }],
-    });
+  if (actions.length) {
+    const decides = JSON.stringify(actions).includes(SLACK_ACTIONS.approve);
+    const text = decides
+      ? "I'm not in this channel, so there are no buttons here: an approver decides on the console's Approvals page (or `npx socode writes:approve`), or invite me (`/invite @SocialHub`) and ask again."
+      : "I'm not in this channel, so there are no buttons here: invite me (`/invite @SocialHub`) to use them.";
+    blocks.push({ type: "context", elements: [{ type: "mrkdwn", text }] });
   }
   return { response_type: "in_channel", text: message.text, blocks };
 }

@@ -11,7 +11,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "@/lib/auth/api-keys";
-import { writesApprove } from "@/lib/cli/commands/writes";
+import { writesApprove, writesReject } from "@/lib/cli/commands/writes";
 import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
 import { formatMetricValue, formatRelativeChange } from "@/lib/console/metric-format";
 import { decideApproval } from "@/lib/console/approvals";
@@ -567,6 +567,22 @@ describe(`Slack surface on ${testRuntime()}`, () => {
     expect(hook.args.response_type).toBe("in_channel");
     const ref = (await mcpCall("query_metric", { metric: "orders", window: "last_week", limit: 200 })) as { total: { current: string } };
     expect(messageText(hook)).toContain(`*${formatMetricValue(ref.total.current, "count")}*`);
+    // A write request asked that way is posted without buttons (they are bound to a message the bot
+    // posted), saying where to decide it; it waits for the console or the CLI.
+    const since1 = slack.calls.length;
+    const write = { ...form, trigger_id: "trg.notjoined.write", text: "top up the VIP pool by 5 codes", response_url: slack.responseUrl("T0DEMO-1-write") };
+    await post("commands", new URLSearchParams(write).toString(), "application/x-www-form-urlencoded");
+    const writeHook = await slack.waitFor((c) => c.method === "response_url" && c.args.id === "T0DEMO-1-write", since1);
+    expect(messageText(writeHook)).toContain('Add 5 new codes to pool "VIP"');
+    expect(messageText(writeHook)).toContain("I'm not in this channel, so there are no buttons here");
+    expect((writeHook.args.blocks as Blocks).some((b) => b.type === "actions")).toBe(false);
+    const queued = await database.db.writeRequest.findFirstOrThrow({ where: { tenantId: demoId, status: "pending" } });
+    expect(queued.arguments).toMatchObject({ codes: 5 });
+    expect(await database.db.slackWriteMessage.findUnique({ where: { writeRequestId: queued.id } })).toBeNull();
+    // Decided from the CLI: nothing to update in Slack, the decision stands.
+    const rejected = await writesReject.run({ db: async () => database.db, progress: () => undefined }, { id: queued.id, as: "bob@demo.test", reason: "asked outside the channel" });
+    expect(rejected.text).toMatch(/^Rejected/);
+
     // A response_url that is not Slack's is never called (it comes from the signed payload, but still):
     // a listening server on another origin receives nothing.
     const hits: string[] = [];
