@@ -73,6 +73,27 @@ test("admin connects a workspace with Add to Slack, sets access, links a user, g
   await expect(page.getByRole("checkbox", { name: /coupons:write/ })).toBeChecked();
   await expect(page.getByRole("checkbox", { name: /points:write/ })).not.toBeChecked();
 
+  // Write limits for linked users' requests, in the same form: saved, and still there after a reload.
+  const limits = page.getByTestId("write-limits-fields");
+  await expect(limits.getByLabel("Codes per top-up or new pool")).toHaveValue("");
+  await limits.getByLabel("Codes per top-up or new pool").fill("250");
+  await limits.getByLabel("Only these coupon pools").fill("summer");
+  await page.getByRole("button", { name: "Save access" }).click();
+  await expect(page.getByText("Saved: preset analyst, write scopes coupons:write; write limits: at most 250 codes per top-up or new pool, pools Summer only.")).toBeVisible();
+  await page.reload();
+  await expect(limits.getByLabel("Codes per top-up or new pool")).toHaveValue("250");
+  // Stored in the pool's own spelling.
+  await expect(limits.getByLabel("Only these coupon pools")).toHaveValue("Summer");
+  await expect(limits.getByLabel("Write requests per day")).toHaveValue("");
+  await limits.scrollIntoViewIfNeeded();
+  await screenshot(page, "slack-write-limits");
+  // A cap the form cannot take is refused with the field's name, and the saved one stays.
+  await limits.getByLabel("Codes per top-up or new pool").fill("2000000");
+  await page.getByRole("button", { name: "Save access" }).click();
+  await expect(page.getByText(/Codes per top-up must be at most 1,000,000/)).toBeVisible();
+  await page.reload();
+  await expect(limits.getByLabel("Codes per top-up or new pool")).toHaveValue("250");
+
   // An explicit link; a malformed Slack id is refused with a message.
   await page.getByLabel("Slack member id").fill("not an id");
   await page.getByLabel("Console user").selectOption({ label: "approver@demo.test (approver)" });

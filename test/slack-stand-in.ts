@@ -24,6 +24,10 @@ export type SlackStandIn = {
   /** The team "Add to Slack" installs into next (what the authorize page grants). */
   setInstallTarget: (team: StandInTeam, token: string) => void;
   revokedTokens: Set<string>;
+  /** Channels the bot is not a member of: chat.postMessage there fails with not_in_channel, as in Slack. */
+  notInChannel: Set<string>;
+  /** A slash command's response_url (Slack's hooks.slack.com/commands/…); posts to it are recorded as method "response_url". */
+  responseUrl: (id: string) => string;
   /** Resolves with the first call matching, recorded at or after index `from` (calls.length before acting), waiting up to timeoutMs. */
   waitFor: (predicate: (call: SlackCall) => boolean, from?: number, timeoutMs?: number) => Promise<SlackCall>;
   close: () => Promise<void>;
@@ -44,6 +48,7 @@ export async function startSlackStandIn(options: { port?: number; clientId?: str
   const users = new Map<string, StandInUser>();
   const codes = new Map<string, { team: StandInTeam; token: string; redirectUri: string }>();
   const revokedTokens = new Set<string>();
+  const notInChannel = new Set<string>();
   const calls: SlackCall[] = [];
   const waiters: { predicate: (c: SlackCall) => boolean; resolve: (c: SlackCall) => void }[] = [];
   let installTarget: { team: StandInTeam; token: string } | null = null;
@@ -82,6 +87,7 @@ export async function startSlackStandIn(options: { port?: number; clientId?: str
         return { ok: true, revoked: true };
       case "chat.postMessage": {
         if (!args.channel) return { ok: false, error: "channel_not_found" };
+        if (notInChannel.has(String(args.channel))) return { ok: false, error: "not_in_channel" };
         const ts = `${1_800_000_000 + Math.floor(tsCounter / 1000)}.${String(++tsCounter).padStart(6, "0")}`;
         return { ok: true, channel: args.channel, ts, message: { type: "message", text: args.text, ts, thread_ts: args.thread_ts, bot_id: "B0STANDIN" } };
       }
@@ -128,6 +134,17 @@ export async function startSlackStandIn(options: { port?: number; clientId?: str
       res.writeHead(200, { "Content-Type": "application/json" }).end(JSON.stringify(calls));
       return;
     }
+    const hook = /^\/commands\/([A-Za-z0-9._-]+)$/.exec(url.pathname);
+    if (req.method === "POST" && hook?.[1]) {
+      // A slash command's response_url: JSON body ({response_type, text, blocks}), no token, answers "ok".
+      let raw = "";
+      req.on("data", (d: Buffer) => (raw += d.toString("utf8")));
+      req.on("end", () => {
+        record({ method: "response_url", token: null, args: { id: hook[1], ...parseBody(raw, req.headers["content-type"] ?? "") }, at: Date.now() });
+        res.writeHead(200, { "Content-Type": "text/plain" }).end("ok");
+      });
+      return;
+    }
     const match = /^\/api\/([a-z0-9.]+)$/i.exec(url.pathname);
     if (req.method !== "POST" || !match?.[1]) {
       res.writeHead(404).end();
@@ -157,6 +174,8 @@ export async function startSlackStandIn(options: { port?: number; clientId?: str
     apiUrl: `http://127.0.0.1:${port}/api/`,
     calls,
     revokedTokens,
+    notInChannel,
+    responseUrl: (id) => `http://127.0.0.1:${port}/commands/${id}`,
     addToken: (token, team) => tokens.set(token, team),
     addUser: (user) => users.set(user.id, user),
     setInstallTarget: (team, token) => (installTarget = { team, token }),

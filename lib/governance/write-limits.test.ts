@@ -80,6 +80,7 @@ describe("write limit rules", () => {
     });
     expect(limitHolderNoun("key")).toBe("key");
     expect(limitHolderNoun("key", true)).toBe("connected app");
+    expect(limitHolderNoun("slack")).toBe("Slack connection");
   });
 
   it("validates the shape strictly and stores nothing for no limits", () => {

@@ -84,7 +84,9 @@ export function writeLimitsColumn(limits: WriteLimits | null | undefined): Write
 
 /** How a refusal names what holds the limit: "This key may …", "This connected app may …". */
 export function limitHolderNoun(credentialType: string, oauth = false): string {
-  return oauth || credentialType === "oauth" ? "connected app" : credentialType === "key" ? "key" : `${credentialType} connection`;
+  if (oauth || credentialType === "oauth") return "connected app";
+  if (credentialType === "slack") return "Slack connection";
+  return credentialType === "key" ? "key" : `${credentialType} connection`;
 }
 
 /** What one write request would do, in the terms the limits speak (resolved from its arguments). */

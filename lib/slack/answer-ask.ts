@@ -21,10 +21,32 @@ import {
   renderRefusal,
   renderWriteRequest,
   escapeMrkdwn,
+  SLACK_ACTIONS,
   type SlackMessage,
 } from "./render-blocks";
 import { auditSlack, slackRequestId, type SlackIds } from "./slack-audit";
-import { slackWebClient } from "./web-client";
+import { postToResponseUrl, slackErrorCode, slackWebClient } from "./web-client";
+
+/** chat.postMessage errors that mean "the bot cannot post in this channel" (not invited, or private). */
+const CANNOT_POST_HERE = new Set(["not_in_channel", "channel_not_found"]);
+
+/**
+ * The message as posted through a response_url: without buttons (their presses would come back
+ * from a channel the bot cannot answer in, and a write request's buttons are bound to a message
+ * the bot posted), saying where to decide instead.
+ */
+function forResponseUrl(message: SlackMessage): { response_type: "in_channel"; text: string; blocks: unknown[] } {
+  const actions = message.blocks.filter((b) => b.type === "actions");
+  const blocks: unknown[] = message.blocks.filter((b) => b.type !== "actions");
+  if (actions.length) {
+    const decides = JSON.stringify(actions).includes(SLACK_ACTIONS.approve);
+    const text = decides
+      ? "I'm not in this channel, so there are no buttons here: an approver decides on the console's Approvals page (or `npx socode writes:approve`), or invite me (`/invite @SocialHub`) and ask again."
+      : "I'm not in this channel, so there are no buttons here: invite me (`/invite @SocialHub`) to use them.";
+    blocks.push({ type: "context", elements: [{ type: "mrkdwn", text }] });
+  }
+  return { response_type: "in_channel", text: message.text, blocks };
+}
 
 export type AskContext = {
   db: Db;
@@ -35,6 +57,8 @@ export type AskContext = {
   threadTs: string | null;
   /** True when the ask was made inside an existing thread: its last ask is the follow-up's base. */
   inThread: boolean;
+  /** A slash command's response_url (already checked to be Slack's): the way to answer in a channel the bot is not in. */
+  responseUrl?: string | null;
   now: Date;
 };
 
@@ -109,8 +133,16 @@ export async function answerAsk(ctx: AskContext): Promise<AskOutcome> {
   const invocation: InvocationContext = { db, tenant: connection.tenant, credential, requestId, now: ctx.now, surface: "slack", client: { name: "slack" } };
   const client = slackWebClient(botTokenOf(connection));
   const post = async (message: SlackMessage) => {
-    const r = await client.chat.postMessage({ channel: ids.channelId, text: message.text, blocks: message.blocks, ...(ctx.threadTs ? { thread_ts: ctx.threadTs } : {}), unfurl_links: false });
-    return r.ts ?? null;
+    try {
+      const r = await client.chat.postMessage({ channel: ids.channelId, text: message.text, blocks: message.blocks, ...(ctx.threadTs ? { thread_ts: ctx.threadTs } : {}), unfurl_links: false });
+      return r.ts ?? null;
+    } catch (err) {
+      // /socode works in any channel, the bot posts only where it was invited: answer through the
+      // command's response_url instead (no ts: the answer cannot carry a write request's buttons).
+      if (!ctx.responseUrl || !CANNOT_POST_HERE.has(slackErrorCode(err) ?? "")) throw err;
+      await postToResponseUrl(ctx.responseUrl, forResponseUrl(message));
+      return null;
+    }
   };
 
   const previous = ctx.inThread && ctx.threadTs ? await loadThreadAsk(db, ids, ctx.threadTs) : null;

@@ -232,7 +232,7 @@ export async function updateConnectionScopes(
       outcome: "ok",
       requestId,
     });
-    return updated;
+    return { ...updated, writeLimits: limits };
   }, AUDITED_TX_OPTIONS);
 }
 

@@ -9,16 +9,16 @@ import type { Db } from "@/lib/db/client";
 import { invokeOperation } from "@/lib/operations/invoke";
 import { isUuid } from "@/lib/ids";
 import { OperationError } from "@/lib/errors";
-import { findWriteOperation } from "@/lib/operations/catalogue";
 import { approveWriteRequest } from "@/lib/operations/approve-write-request";
 import type { MetricDescription } from "@/lib/semantic";
 import { rejectWriteRequest, type DecisionResult } from "@/lib/writes/decide-write-request";
 import { consoleMetricUrl } from "./answer-ask";
 import { botTokenOf, resolveSlackUser, type ConnectionWithTenant } from "./connections";
 import { linkedRoles, slackCredential } from "./credential";
-import { renderDefinition, renderRefusal, renderWriteDecision, SLACK_ACTIONS, type SlackMessage } from "./render-blocks";
+import { renderDefinition, renderRefusal, SLACK_ACTIONS, type SlackMessage } from "./render-blocks";
 import { auditSlack, slackRequestId, type SlackIds } from "./slack-audit";
 import { slackWebClient } from "./web-client";
+import { refreshSlackWriteMessage } from "./write-message";
 
 export const BlockActionsPayload = z.object({
   type: z.literal("block_actions"),
@@ -38,48 +38,6 @@ export function interactionDeliveryId(payload: BlockActionsPayload): string {
   const a = payload.actions[0];
   const digest = crypto.createHash("sha256").update(`${a?.action_id}|${a?.value ?? ""}|${payload.message?.ts ?? ""}`).digest("hex").slice(0, 16);
   return `action:${payload.team.id}:${payload.user.id}:${a?.action_ts ?? "-"}:${digest}`;
-}
-
-/** Text of a decided request for the message that replaces the buttons (console decisions use it too). */
-export async function decidedMessage(db: Db, requestId: string): Promise<SlackMessage | null> {
-  const request = await db.writeRequest.findUnique({ where: { id: requestId }, include: { decidedBy: { select: { email: true } } } });
-  if (!request || request.status === "pending") return null;
-  const op = findWriteOperation(request.operation);
-  const result = request.status === "executed" && op && request.result !== null ? op.describeResult(request.result) : null;
-  const failure = request.error && typeof request.error === "object" && "message" in request.error ? String(request.error.message) : null;
-  const auditEvent = await db.auditEvent.findFirst({
-    where: { writeRequestId: request.id, action: { in: ["write.approve", "write.reject", "write.expire"] }, outcome: "ok" },
-    orderBy: { id: "desc" },
-    select: { id: true, seq: true },
-  });
-  const preview = request.preview as { summary?: string } | null;
-  return renderWriteDecision({
-    summary: preview?.summary ?? request.operation,
-    outcome: request.status,
-    decidedBy: request.decidedBy?.email ?? null,
-    result: result ?? failure ?? (request.reason ? `Reason: ${request.reason}` : null),
-    requestId: request.id,
-    auditRef: auditEvent ? `#${auditEvent.id} (seq ${auditEvent.seq})` : null,
-  });
-}
-
-/**
- * Replaces a write request's Slack message (buttons) with its decision. Called after a decision in
- * Slack, and by the console after an approval there. Errors are logged: the decision stands anyway.
- */
-export async function refreshSlackWriteMessage(db: Db, requestId: string): Promise<boolean> {
-  const placed = await db.slackWriteMessage.findUnique({ where: { writeRequestId: requestId } });
-  if (!placed) return false;
-  const connection = await db.slackConnection.findUnique({ where: { teamId: placed.teamId } });
-  const message = await decidedMessage(db, requestId);
-  if (!connection || !message) return false;
-  try {
-    await slackWebClient(botTokenOf(connection)).chat.update({ channel: placed.channelId, ts: placed.messageTs, text: message.text, blocks: message.blocks });
-    return true;
-  } catch (err) {
-    console.error(`[socode] Slack chat.update for write request ${requestId} failed:`, err instanceof Error ? err.message : err);
-    return false;
-  }
 }
 
 export type InteractionOutcome = { ok: boolean; code?: string; decision?: DecisionResult["outcome"] };

@@ -17,6 +17,7 @@ import { BlockActionsPayload, handleBlockAction, interactionDeliveryId } from ".
 import { escapeMrkdwn } from "./render-blocks";
 import { auditSlack, type SlackIds } from "./slack-audit";
 import { verifySlackSignature } from "./verify-signature";
+import { isSlackResponseUrl } from "./web-client";
 
 const MAX_BODY_BYTES = 256 * 1024;
 
@@ -142,6 +143,7 @@ const CommandForm = z
     text: z.string().max(4000).default(""),
     trigger_id: z.string().max(200).optional(),
     command: z.string().max(40).optional(),
+    response_url: z.string().max(500).optional(),
   })
   .loose();
 
@@ -164,7 +166,9 @@ export async function handleSlackCommand(request: Request): Promise<Response> {
     return json(200, { response_type: "ephemeral", text: NOT_CONNECTED_MESSAGE });
   }
   const now = new Date();
-  later("command answer", () => answerAsk({ db, connection, ids, text: f.text, threadTs: null, inThread: false, now }));
+  // Only Slack's own response_url is ever posted to (the payload is signed, but the answer holds figures).
+  const responseUrl = f.response_url && isSlackResponseUrl(f.response_url) ? f.response_url : null;
+  later("command answer", () => answerAsk({ db, connection, ids, text: f.text, threadTs: null, inThread: false, responseUrl, now }));
   return json(200, { response_type: "ephemeral", text: `Working on “${escapeMrkdwn(f.text.slice(0, 200))}”…` });
 }
 

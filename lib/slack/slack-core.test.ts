@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import { BOT_SCOPES } from "./install";
 import { openBotToken, sealBotToken } from "./token-vault";
 import { slackSignature, verifySlackSignature } from "./verify-signature";
+import { isSlackResponseUrl } from "./web-client";
 
 const SECRET = "8f742231b10e8888abcd99yyyzzz85a5";
 
@@ -59,5 +60,22 @@ describe("slack/manifest.json", () => {
     ].map((u: string) => new URL(u).pathname);
     for (const p of paths) expect(fs.existsSync(`app${p}/route.ts`), p).toBe(true);
     expect(manifest.settings.event_subscriptions.bot_events.sort()).toEqual(["app_mention", "message.im"]);
+  });
+});
+
+describe("a slash command's response_url", () => {
+  it("is only ever Slack's (https://hooks.slack.com) or, in tests, the stand-in's origin (SLACK_API_URL)", () => {
+    // Slack's documented example (the signature example above carries it).
+    expect(isSlackResponseUrl("https://hooks.slack.com/commands/T1DC2JH3J/397700885554/96rGlfmibIGlgcZRskXaIFfN")).toBe(true);
+    for (const url of [
+      "http://hooks.slack.com/commands/T1/2/3",
+      "https://hooks.slack.com.attacker.example/commands/T1/2/3",
+      "https://user:pw@hooks.slack.com/commands/T1/2/3",
+      "https://attacker.example/commands/T1/2/3",
+      "http://127.0.0.1:9/commands/x",
+      "not a url",
+    ]) {
+      expect(isSlackResponseUrl(url), url).toBe(false);
+    }
   });
 });

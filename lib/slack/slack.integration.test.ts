@@ -4,18 +4,21 @@
 // posted is checked against query_metric / explain_change through /api/mcp with the official MCP
 // SDK client, for the same tenant and window.
 import crypto from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "@/lib/auth/api-keys";
+import { writesApprove, writesReject } from "@/lib/cli/commands/writes";
 import { verifyAuditChain } from "@/lib/audit/verify-audit-chain";
 import { formatMetricValue, formatRelativeChange } from "@/lib/console/metric-format";
 import { decideApproval } from "@/lib/console/approvals";
 import { seedDemo } from "@/lib/demo/seed-demo";
 import { resetEnvCache } from "@/lib/env";
 import { connectWorkspace, updateConnectionScopes } from "@/lib/slack/connections";
-import { refreshSlackWriteMessage } from "@/lib/slack/handle-interaction";
+import { refreshSlackWriteMessage } from "@/lib/slack/write-message";
 import { openBotToken } from "@/lib/slack/token-vault";
 import { startApp, type RunningApp } from "@/test/app-server";
 import { createTestDatabase, testRuntime, type TestDatabase } from "@/test/database";
@@ -460,6 +463,142 @@ describe(`Slack surface on ${testRuntime()}`, () => {
     const update = await slack.waitFor((c) => c.method === "chat.update" && c.args.ts === placed.messageTs, since);
     expect(messageText(update)).toMatch(/Rejected/);
     expect(messageText(update)).toContain("not this week");
+  });
+
+  // The connection's write limits, set by the admin with its write scopes (updateConnectionScopes, what
+  // the Slack page's Access form calls): checked when a Slack user asks, and again when an approver
+  // presses Approve (from the requester's key row, as it is then).
+  describe("write limits", () => {
+    const admin = () => ({ id: users["alice@demo.test"] ?? "", email: "alice@demo.test" });
+    const setLimits = (writeLimits: Record<string, string>) =>
+      updateConnectionScopes(database.db, demoId, { preset: "analyst", writeScopes: ["coupons:write"], writeLimits }, admin(), "test-limits");
+    const keyLimitsOf = async (slackUserId: string) =>
+      (await database.db.slackUserLink.findFirstOrThrow({ where: { slackUserId }, include: { apiKey: { select: { writeLimits: true } } } })).apiKey.writeLimits;
+
+    it("an existing link gets the new limits when the admin changes them, and a new link copies them", async () => {
+      // Alice and Bob are linked (by their verified Slack email) before the admin sets any limit.
+      await ask({ user: "U0ALICE", text: "orders yesterday" });
+      await ask({ user: "U0BOB", text: "orders yesterday" });
+      expect(await keyLimitsOf("U0ALICE")).toBeNull();
+      expect(await keyLimitsOf("U0BOB")).toBeNull();
+      await setLimits({ maxCodesPerRequest: "100" });
+      expect(await keyLimitsOf("U0ALICE")).toEqual({ maxCodesPerRequest: 100 });
+      expect(await keyLimitsOf("U0BOB")).toEqual({ maxCodesPerRequest: 100 });
+      const connection = await database.db.slackConnection.findUniqueOrThrow({ where: { tenantId: demoId }, include: { apiKey: true } });
+      expect(connection.apiKey.writeLimits).toEqual({ maxCodesPerRequest: 100 });
+      // Dave is linked only now: his key row starts with the connection's limits.
+      await addUser("dave@demo.test", demoId, ["approver"]);
+      slack.addUser({ id: "U0DAVE", teamId: DEMO_TEAM.id, email: "dave@demo.test", emailConfirmed: true });
+      await ask({ user: "U0DAVE", text: "orders yesterday" });
+      expect(await keyLimitsOf("U0DAVE")).toEqual({ maxCodesPerRequest: 100 });
+    });
+
+    it("a top-up beyond the connection's cap is refused in the thread, naming the cap; nothing is queued; audited limit_exceeded", async () => {
+      await setLimits({ maxCodesPerRequest: "100" });
+      const requestsBefore = await database.db.writeRequest.count({ where: { tenantId: demoId } });
+      const sizeBefore = await summerPoolSize();
+      const refused = await ask({ user: "U0ALICE", text: "top up the summer coupon pool by 500 codes" });
+      expect(refused.text).toContain(":no_entry:");
+      expect(refused.text).toContain("This Slack connection may add at most 100 coupon codes per request (500 requested)");
+      expect(refused.text).not.toContain("Approval needed");
+      expect(await database.db.writeRequest.count({ where: { tenantId: demoId } })).toBe(requestsBefore);
+      expect(await summerPoolSize()).toBe(sizeBefore);
+      const events = await auditFor(refused.eventId);
+      expect(events.map((e) => [e.action, e.outcome, e.errorCode, e.surface, e.actorType])).toEqual([["top_up_coupon_pool", "denied", "limit_exceeded", "slack", "slack"]]);
+    });
+
+    it("a top-up within the cap queues; the cap lowered below it, Approve refuses at execution and says why", async () => {
+      await setLimits({ maxCodesPerRequest: "100" });
+      const sizeBefore = await summerPoolSize();
+      const request = await ask({ user: "U0ALICE", text: "top up the summer coupon pool by 80 codes" });
+      expect(request.text).toContain('Add 80 new codes to pool "Summer"');
+      const value = buttonValue(request.answer, "write_approve");
+      const pending = await database.db.writeRequest.findUniqueOrThrow({ where: { id: (JSON.parse(value) as { r: string }).r } });
+      expect(pending).toMatchObject({ status: "pending", arguments: { codes: 80 } });
+      const messageTs = (await placedMessage(pending.id)).messageTs;
+
+      // The admin lowers the cap while the request waits.
+      await setLimits({ maxCodesPerRequest: "50" });
+      const since = slack.calls.length;
+      const pressed = await press({ user: "U0BOB", actionId: "write_approve", value, messageTs });
+      expect(pressed.res.status).toBe(200);
+      const update = await slack.waitFor((c) => c.method === "chat.update" && c.args.ts === messageTs, since);
+      expect(messageText(update)).toMatch(/Failed/);
+      expect(messageText(update)).toContain("This Slack connection may add at most 50 coupon codes per request (80 requested)");
+      expect((update.args.blocks as Blocks).some((b) => b.type === "actions")).toBe(false);
+
+      const decided = await database.db.writeRequest.findUniqueOrThrow({ where: { id: pending.id } });
+      expect(decided.status).toBe("failed");
+      expect(decided.error).toMatchObject({ code: "limit_exceeded" });
+      expect(await summerPoolSize()).toBe(sizeBefore);
+      const executions = await database.db.auditEvent.findMany({ where: { action: "top_up_coupon_pool.execute", writeRequestId: pending.id } });
+      expect(executions.map((e) => [e.outcome, e.errorCode])).toEqual([["denied", "limit_exceeded"]]);
+      await setLimits({});
+    });
+  });
+
+  it("a decision from the CLI (writes:approve) updates the Slack message too", async () => {
+    const request = await ask({ user: "U0ALICE", text: "top up the VIP pool by 10 codes" });
+    expect(request.text).toContain("Approval needed");
+    const pending = await database.db.writeRequest.findFirstOrThrow({ where: { tenantId: demoId, status: "pending" } });
+    const placed = await placedMessage(pending.id);
+    const since = slack.calls.length;
+    // The command itself, on this database (what `npx socode writes:approve --id … --as …` runs).
+    const result = await writesApprove.run({ db: async () => database.db, progress: () => undefined }, { id: pending.id, as: "bob@demo.test" });
+    expect(result.text).toMatch(/^Approved and executed/);
+    const update = await slack.waitFor((c) => c.method === "chat.update" && c.args.ts === placed.messageTs, since);
+    expect(messageText(update)).toMatch(/Executed/);
+    expect(messageText(update)).toMatch(/Added 10 codes to VIP/);
+    expect(messageText(update)).toContain("bob@demo.test");
+    expect((update.args.blocks as Blocks).some((b) => b.type === "actions")).toBe(false);
+    expect(await database.db.auditEvent.count({ where: { action: "write.approve", outcome: "ok", surface: "cli", writeRequestId: pending.id } })).toBe(1);
+  });
+
+  it("/socode in a channel the bot is not in answers through the command's response_url", async () => {
+    slack.notInChannel.add("C0NOTJOINED");
+    const since = slack.calls.length;
+    const form = { team_id: DEMO_TEAM.id, user_id: "U0ALICE", channel_id: "C0NOTJOINED", command: "/socode", text: "orders last week", trigger_id: "trg.notjoined", response_url: slack.responseUrl("T0DEMO-1-notjoined") };
+    const res = await post("commands", new URLSearchParams(form).toString(), "application/x-www-form-urlencoded");
+    expect(await res.json()).toMatchObject({ response_type: "ephemeral" });
+    const refused = await slack.waitFor((c) => c.method === "chat.postMessage" && c.args.channel === "C0NOTJOINED", since);
+    expect(refused).toBeDefined();
+    const hook = await slack.waitFor((c) => c.method === "response_url", since);
+    expect(hook.args.id).toBe("T0DEMO-1-notjoined");
+    expect(hook.args.response_type).toBe("in_channel");
+    const ref = (await mcpCall("query_metric", { metric: "orders", window: "last_week", limit: 200 })) as { total: { current: string } };
+    expect(messageText(hook)).toContain(`*${formatMetricValue(ref.total.current, "count")}*`);
+    // A write request asked that way is posted without buttons (they are bound to a message the bot
+    // posted), saying where to decide it; it waits for the console or the CLI.
+    const since1 = slack.calls.length;
+    const write = { ...form, trigger_id: "trg.notjoined.write", text: "top up the VIP pool by 5 codes", response_url: slack.responseUrl("T0DEMO-1-write") };
+    await post("commands", new URLSearchParams(write).toString(), "application/x-www-form-urlencoded");
+    const writeHook = await slack.waitFor((c) => c.method === "response_url" && c.args.id === "T0DEMO-1-write", since1);
+    expect(messageText(writeHook)).toContain('Add 5 new codes to pool "VIP"');
+    expect(messageText(writeHook)).toContain("I'm not in this channel, so there are no buttons here");
+    expect((writeHook.args.blocks as Blocks).some((b) => b.type === "actions")).toBe(false);
+    const queued = await database.db.writeRequest.findFirstOrThrow({ where: { tenantId: demoId, status: "pending" } });
+    expect(queued.arguments).toMatchObject({ codes: 5 });
+    expect(await database.db.slackWriteMessage.findUnique({ where: { writeRequestId: queued.id } })).toBeNull();
+    // Decided from the CLI: nothing to update in Slack, the decision stands.
+    const rejected = await writesReject.run({ db: async () => database.db, progress: () => undefined }, { id: queued.id, as: "bob@demo.test", reason: "asked outside the channel" });
+    expect(rejected.text).toMatch(/^Rejected/);
+
+    // A response_url that is not Slack's is never called (it comes from the signed payload, but still):
+    // a listening server on another origin receives nothing.
+    const hits: string[] = [];
+    const other = http.createServer((req, res) => (hits.push(req.url ?? ""), res.end("ok")));
+    await new Promise<void>((resolve) => other.listen(0, "127.0.0.1", resolve));
+    try {
+      const since2 = slack.calls.length;
+      const elsewhere = { ...form, trigger_id: "trg.notjoined.2", response_url: `http://127.0.0.1:${(other.address() as AddressInfo).port}/commands/T0DEMO-2-x` };
+      await post("commands", new URLSearchParams(elsewhere).toString(), "application/x-www-form-urlencoded");
+      await slack.waitFor((c) => c.method === "chat.postMessage" && c.args.channel === "C0NOTJOINED", since2);
+      await waitForAudit({ where: { action: "query_metric", requestId: { contains: "trg.notjoined.2" } } });
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(hits).toEqual([]);
+    } finally {
+      await new Promise((resolve) => other.close(resolve));
+    }
   });
 
   it("leaves every tenant's audit chain intact", async () => {

@@ -95,7 +95,7 @@ export async function approveWriteRequestWith(db: Db, input: DecisionInput, find
       if (effectiveStatus(request, now) === "expired") return markExpired(tx, request, input, now);
 
       const key = request.requesterKeyId
-        ? await tx.apiKey.findUnique({ where: { id: request.requesterKeyId }, include: { oauthGrant: { select: { id: true } } } })
+        ? await tx.apiKey.findUnique({ where: { id: request.requesterKeyId }, include: { oauthGrant: { select: { id: true } }, slackConnection: { select: { id: true } }, slackLink: { select: { id: true } } } })
         : null;
       if (key?.issuerId && key.issuerId === approver.id) {
         throw new OperationError(
@@ -157,7 +157,8 @@ export async function approveWriteRequestWith(db: Db, input: DecisionInput, find
           args: parsed.data,
           now,
           phase: "execute",
-          credentialNoun: limitHolderNoun("key", !!key?.oauthGrant),
+          // Named as the requester knows it: a Slack user's request is capped by the Slack connection.
+          credentialNoun: limitHolderNoun(key?.slackConnection || key?.slackLink ? "slack" : "key", !!key?.oauthGrant),
         });
         result = await operation.execute({ tx, tenant, now, writeRequestId: request.id }, parsed.data);
         await tx.$executeRawUnsafe("RELEASE SAVEPOINT execute_write");

@@ -5,6 +5,7 @@ import { approveWriteRequest } from "@/lib/operations/approve-write-request";
 import { rejectWriteRequest, type DecisionResult } from "@/lib/writes/decide-write-request";
 import { listWriteRequests, viewOf } from "@/lib/writes/read-write-requests";
 import { renderPreview } from "@/lib/writes/receipt";
+import { refreshSlackWriteMessage } from "@/lib/slack/write-message";
 import type { WritePreview } from "@/lib/writes/write-operation";
 import { CliError, defineCommand, tenantFlag, type CliContext } from "../command";
 
@@ -39,6 +40,8 @@ async function decide(ctx: CliContext, id: string, email: string, action: (db: A
   if (!user) throw new CliError("user_not_found", `No console user ${email}.`);
   try {
     const { request: decided, outcome } = await action(db, request.tenantId, user.id);
+    // A request asked for in Slack shows the decision there too (its buttons are replaced), as from the console.
+    await refreshSlackWriteMessage(db, decided.id);
     const view = viewOf(decided);
     if (outcome === "failed" || outcome === "expired") {
       const detail = outcome === "failed" ? (decided.error as { message?: string } | null)?.message : "it expired before approval";

@@ -7,7 +7,7 @@ import { getReadyDb } from "@/lib/db/ready";
 import { actionError, formString } from "@/lib/console/action-result";
 import { decideApproval, type DecisionOutcome } from "@/lib/console/approvals";
 import { authorizeConsoleAction } from "@/lib/console/session";
-import { refreshSlackWriteMessage } from "@/lib/slack/handle-interaction";
+import { refreshSlackWriteMessage } from "@/lib/slack/write-message";
 
 export async function decideApprovalAction(form: FormData): Promise<DecisionOutcome> {
   try {
@@ -25,7 +25,7 @@ export async function decideApprovalAction(form: FormData): Promise<DecisionOutc
     });
     if (outcome.status === "decided") {
       revalidatePath(`/t/${access.tenant.slug}`, "layout");
-      // A request asked for in Slack shows the decision there too (its buttons are replaced).
+      // A request asked for in Slack shows the decision there too (its buttons are replaced), as from the CLI.
       await refreshSlackWriteMessage(await getReadyDb(), outcome.item.id);
     }
     return outcome;

@@ -10,6 +10,7 @@ import { authorizeConsoleAction } from "@/lib/console/session";
 import { writeLimitsFromForm } from "@/lib/console/write-limits-plan";
 import { getReadyDb } from "@/lib/db/ready";
 import { PresetSchema, ScopeSchema } from "@/lib/governance/scopes";
+import { describeWriteLimits } from "@/lib/governance/write-limits";
 import { OperationError } from "@/lib/errors";
 import { disconnectWorkspace, linkSlackUser, unlinkSlackUser, updateConnectionScopes } from "@/lib/slack/connections";
 
@@ -31,8 +32,9 @@ export async function updateSlackScopesAction(form: FormData): Promise<void> {
   await run(form, "slack.scopes", "Changing Slack scopes", async (access) => {
     const preset = PresetSchema.parse(formString(form, "preset"));
     const writeScopes = formStrings(form, "writeScopes").map((s) => ScopeSchema.parse(s));
-    await updateConnectionScopes(await getReadyDb(), access.tenant.id, { preset, writeScopes, writeLimits: writeLimitsFromForm(form) }, access.user, crypto.randomUUID());
-    return `Saved: preset ${preset}${writeScopes.length ? `, write scopes ${writeScopes.join(", ")}` : ", no write scopes"}.`;
+    const saved = await updateConnectionScopes(await getReadyDb(), access.tenant.id, { preset, writeScopes, writeLimits: writeLimitsFromForm(form) }, access.user, crypto.randomUUID());
+    const limits = describeWriteLimits(saved.writeLimits);
+    return `Saved: preset ${preset}${writeScopes.length ? `, write scopes ${writeScopes.join(", ")}` : ", no write scopes"}${limits.length ? `; write limits: ${limits.join(", ")}` : ""}.`;
   });
 }
 
