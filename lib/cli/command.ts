@@ -1,7 +1,8 @@
 // The shape every `socode` CLI command has. Commands live one per file in ./commands and are
 // listed in ./commands/index.ts; ./main.ts parses flags, validates them with the command's zod
 // schema, opens the database when needed, and prints the result as text or JSON (--json).
-import type { z } from "zod";
+import { z } from "zod";
+import { parseExpiry } from "@/lib/auth/api-keys";
 import type { Db } from "@/lib/db/client";
 import { getTenantBySlug } from "@/lib/governance/tenants";
 
@@ -60,3 +61,13 @@ export async function tenantFlag(db: Db, slug: string) {
     throw new CliError("tenant_not_found", e.message);
   });
 }
+
+/** An --expires flag ("12h", "30d", "8w") as the instant it names, with parseExpiry's message when it is not one. */
+export const ExpiresFlagSchema = z.string().transform((value, ctx) => {
+  try {
+    return parseExpiry(value);
+  } catch (e) {
+    ctx.addIssue({ code: "custom", message: (e as Error).message });
+    return z.NEVER;
+  }
+});

@@ -3,7 +3,6 @@ import fs from "node:fs";
 import os from "node:os";
 import cliProgress from "cli-progress";
 import { z } from "zod";
-import { parseExpiry } from "@/lib/auth/api-keys";
 import { fileFormatOf } from "@/lib/ingest/file-formats";
 import { importFile } from "@/lib/ingest/import-file";
 import { issueIngestKey } from "@/lib/ingest/ingest-keys";
@@ -11,7 +10,7 @@ import { SOURCE_NAME_PATTERN } from "@/lib/ingest/ingest-batch";
 import { IngestKindSchema, INGEST_KINDS } from "@/lib/ingest/records";
 import { configureIngestSource, setStaleThreshold, shopifyWebhookPath, SourceInputError } from "@/lib/ingest/sources";
 import { TenantSlugSchema } from "@/lib/governance/tenants";
-import { CliError, defineCommand, tenantFlag } from "../command";
+import { CliError, defineCommand, ExpiresFlagSchema, tenantFlag } from "../command";
 import { recordCliEvent } from "../cli-audit";
 
 const SourceSchema = z.string().regex(SOURCE_NAME_PATTERN, "use 1–63 lowercase letters, digits, '.', '_' or '-', e.g. pos");
@@ -27,17 +26,7 @@ export const ingestKeyCreate = defineCommand({
   schema: z.object({
     tenant: TenantSlugSchema,
     name: z.string({ error: "is required" }).trim().min(1).max(120),
-    expires: z
-      .string()
-      .transform((value, ctx) => {
-        try {
-          return parseExpiry(value);
-        } catch (e) {
-          ctx.addIssue({ code: "custom", message: (e as Error).message });
-          return z.NEVER;
-        }
-      })
-      .optional(),
+    expires: ExpiresFlagSchema.optional(),
   }),
   examples: ['npx socode ingest-key:create --tenant demo --name "POS nightly export"'],
   run: async (ctx, input) => {

@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { issueApiKey, parseExpiry } from "@/lib/auth/api-keys";
+import { issueApiKey } from "@/lib/auth/api-keys";
 import { ConsoleInputError, listTenantKeys } from "@/lib/console/keys";
 import { planWriteLimits, WRITE_LIMIT_FIELDS } from "@/lib/console/write-limits-plan";
 import { describeWriteLimits, storedWriteLimits } from "@/lib/governance/write-limits";
 import { PresetSchema, ScopeSchema, DEFAULT_PRESET, ScopeGrantError, resolveScopes } from "@/lib/governance/scopes";
 import { TenantSlugSchema } from "@/lib/governance/tenants";
-import { CliError, defineCommand, tenantFlag } from "../command";
+import { CliError, defineCommand, ExpiresFlagSchema, tenantFlag } from "../command";
 import { recordCliEvent } from "../cli-audit";
 
 export const keyCreate = defineCommand({
@@ -33,17 +33,7 @@ export const keyCreate = defineCommand({
       .transform((s) => s.split(",").map((x) => x.trim()).filter(Boolean))
       .pipe(z.array(ScopeSchema))
       .default([]),
-    expires: z
-      .string()
-      .transform((value, ctx) => {
-        try {
-          return parseExpiry(value);
-        } catch (e) {
-          ctx.addIssue({ code: "custom", message: (e as Error).message });
-          return z.NEVER;
-        }
-      })
-      .optional(),
+    expires: ExpiresFlagSchema.optional(),
     as: z.email().optional(),
     // Checked against WriteLimitsInputSchema (with the tenant's tiers) in run.
     [WRITE_LIMIT_FIELDS.maxPointsPerRequest.flag]: z.string().optional(),
