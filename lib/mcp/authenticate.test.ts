@@ -63,6 +63,9 @@ describe(`MCP authentication and its cache on ${testRuntime()}`, () => {
 
   it("serves a verified key from memory until the epoch moves", async () => {
     const { key, secret } = await issueApiKey(database.db, { tenantId, name: "cached", preset: "analyst" });
+    // Issuing the key moved the epoch; let this process see the move before caching under it, or
+    // the entry would be cached under the older epoch and (safely) dropped at the next re-read.
+    await sleep(EPOCH_MAX_AGE_MS + 50);
     expect((await authenticate(database.db, `Bearer ${secret}`)).ok).toBe(true);
     // Narrow the key with triggers off (the epoch does not move): the cached scopes are still served…
     await database.db.$transaction([
