@@ -83,6 +83,59 @@ function statusKb(pid: number, field: "VmRSS" | "VmHWM"): number {
   }
 }
 
+// ---------------------------------------------------------------------------------------------
+// CPU time by process group
+
+/** utime + stime of one process in clock ticks (/proc/PID/stat fields 14 and 15), 0 once it is gone. */
+function cpuTicks(pid: number): number {
+  try {
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return Number(fields[11]) + Number(fields[12]);
+  } catch {
+    return 0;
+  }
+}
+
+function pidsNamed(comm: string): number[] {
+  const out: number[] = [];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (fs.readFileSync(`/proc/${entry}/comm`, "utf8").trim() === comm) out.push(Number(entry));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * CPU seconds spent during a phase by the app's process tree, by every PostgreSQL process (the
+ * server and its backends, whoever they serve) and by this process (the load generator).
+ * Backends that exit during the phase are missed; the pools keep theirs open.
+ */
+export function cpuSplit(appPids: () => number[]) {
+  const ticksPerSecond = 100; // USER_HZ on Linux
+  const take = () => {
+    const pg = new Map(pidsNamed("postgres").map((pid) => [pid, cpuTicks(pid)]));
+    const app = appPids().flatMap((root) => processTree(root)).reduce((sum, pid) => sum + cpuTicks(pid), 0);
+    return { pg, app, self: process.cpuUsage() };
+  };
+  const start = take();
+  return () => {
+    const end = take();
+    let pgTicks = 0;
+    for (const [pid, ticks] of end.pg) pgTicks += ticks - (start.pg.get(pid) ?? 0);
+    const self = process.cpuUsage(start.self);
+    return {
+      appCpuSeconds: Number(((end.app - start.app) / ticksPerSecond).toFixed(2)),
+      postgresCpuSeconds: Number((pgTicks / ticksPerSecond).toFixed(2)),
+      loadGeneratorCpuSeconds: Number(((self.user + self.system) / 1e6).toFixed(2)),
+    };
+  };
+}
+
 /** Samples VmRSS (summed over the tree) and VmHWM (per process) of a process and its descendants. */
 export class MemorySampler {
   private timer?: NodeJS.Timeout;

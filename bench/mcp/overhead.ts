@@ -1,15 +1,18 @@
 // MCP overhead, side by side in one run: a bare MCP SDK stateless server answering a constant tool,
 // SoCode's tools/list, and SoCode's query_metric on the rollup path (key auth + guard + audit +
 // rollup query), driven by the same autocannon client with the same request shape at each
-// connection count. Loopback only, bounded in time.
+// connection count. Loopback only, bounded in time. With --next-floor it also builds a one-route
+// Next.js app (a route handler answering the bare server's constant) and measures it the same way:
+// the framework's own floor, which every Next route, /api/mcp included, sits on.
 //
 //   npm run build
 //   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/socode_bench_mcp npx tsx bench/mcp/overhead.ts \
-//     [--seconds 15] [--connections 1,16,64] [--cpu-prof .data/bench-profiles]
+//     [--seconds 15] [--connections 1,16,64] [--cpu-prof .data/bench-profiles] [--next-floor]
 //
 // --cpu-prof starts the app with `node --cpu-prof` and summarises where its
 // CPU time went (bench/mcp/profile-summary.ts). The database named by DATABASE_URL is dropped and
 // recreated (it must not be one you care about).
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
@@ -20,7 +23,7 @@ import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/
 import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { issueApiKey } from "@/lib/auth/api-keys";
 import { seedDemo } from "@/lib/demo/seed-demo";
-import { freshDatabase, loadAverage, machineInfo, MemorySampler, startApps } from "../load/common";
+import { cpuSplit, freshDatabase, loadAverage, machineInfo, MemorySampler, startApps } from "../load/common";
 import { summariseProfiles } from "./profile-summary";
 
 const { values } = parseArgs({
@@ -28,6 +31,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "15" },
     connections: { type: "string", default: "1,16,64" },
     "cpu-prof": { type: "string" },
+    "next-floor": { type: "boolean", default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -63,9 +67,59 @@ function startBaseline(): Promise<{ url: string; close: () => void }> {
   );
 }
 
-type Result = { label: string; connections: number; requestsPerSecond: number; p50: number; p99: number; errors: number; non2xx: number; total: number; loadAverage: number[] };
+/**
+ * The framework floor: a Next.js app (this repository's `next`) with one route handler that reads
+ * the body and answers the bare server's constant result, built and served by `next start`.
+ */
+async function startNextFloor(): Promise<{ url: string; pid?: number; close: () => void }> {
+  const dir = path.resolve(".data/bench/next-floor");
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(path.join(dir, "app/mcp"), { recursive: true });
+  fs.writeFileSync(
+    path.join(dir, "app/mcp/route.js"),
+    [
+      `export const dynamic = "force-dynamic";`,
+      `export async function POST(request) {`,
+      `  const { id } = await request.json();`,
+      `  return Response.json({ jsonrpc: "2.0", id, result: { content: [{ type: "text", text: "42" }], structuredContent: { value: 42 } } });`,
+      `}`,
+    ].join("\n"),
+  );
+  const nextBin = path.resolve("node_modules/next/dist/bin/next");
+  process.stderr.write("building the one-route Next.js app (framework floor)…\n");
+  const built = spawnSync(process.execPath, [nextBin, "build", dir], { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, NEXT_TELEMETRY_DISABLED: "1" } });
+  if (built.status !== 0) throw new Error("next build of the floor app failed");
+  const port = 20_000 + Math.floor(Math.random() * 20_000);
+  const child = spawn(process.execPath, [nextBin, "start", dir, "-p", String(port), "-H", "127.0.0.1"], { stdio: "ignore", env: { ...process.env, NODE_ENV: "production" } });
+  const url = `http://127.0.0.1:${port}/mcp`;
+  for (let i = 0; i < 100; i++) {
+    const up = await fetch(url, { method: "POST", body: JSON.stringify({ id: 0 }) }).then((r) => r.ok, () => false);
+    if (up) return { url, pid: child.pid, close: () => child.kill("SIGTERM") };
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  child.kill("SIGKILL");
+  throw new Error("the floor app did not start");
+}
+
+type Result = {
+  label: string;
+  connections: number;
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+  total: number;
+  loadAverage: number[];
+  /** CPU milliseconds per answered request, by process group (the bare server runs in this process). */
+  cpuMsPerRequest: { app: number; postgres: number; loadGenerator: number };
+};
+
+/** The measured server's pid (SoCode or the Next floor): its tree's CPU time is the "app" share. */
+let appPid: number | undefined;
 
 async function load(label: string, target: string, headers: Record<string, string>, message: unknown, connections: number, duration = seconds): Promise<Result> {
+  const cpu = cpuSplit(() => (appPid ? [appPid] : []));
   const result = await autocannon({
     url: target,
     method: "POST",
@@ -84,8 +138,15 @@ async function load(label: string, target: string, headers: Record<string, strin
     non2xx: result.non2xx,
     total: result.requests.total,
     loadAverage: loadAverage(),
+    cpuMsPerRequest: { app: 0, postgres: 0, loadGenerator: 0 },
   };
-  process.stderr.write(`${label} @${connections}: ${out.requestsPerSecond} req/s, p50 ${out.p50} ms, p99 ${out.p99} ms, non-2xx ${out.non2xx}\n`);
+  const spent = cpu();
+  const perRequest = (cpuSeconds: number) => Number(((cpuSeconds * 1000) / Math.max(1, result.requests.total)).toFixed(3));
+  out.cpuMsPerRequest = { app: perRequest(spent.appCpuSeconds), postgres: perRequest(spent.postgresCpuSeconds), loadGenerator: perRequest(spent.loadGeneratorCpuSeconds) };
+  process.stderr.write(
+    `${label} @${connections}: ${out.requestsPerSecond} req/s, p50 ${out.p50} ms, p99 ${out.p99} ms, non-2xx ${out.non2xx}; ` +
+      `CPU ms/request app ${out.cpuMsPerRequest.app}, postgres ${out.cpuMsPerRequest.postgres}, this process ${out.cpuMsPerRequest.loadGenerator}\n`,
+  );
   return out;
 }
 
@@ -104,8 +165,10 @@ async function main() {
   // A high rate limit: this measures overhead, not the limiter's refusals.
   const [app] = await startApps(handle, { SOCODE_RATE_LIMIT_PER_MINUTE: "100000" }, 1, profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []);
   if (!app) throw new Error("app did not start");
+  appPid = app.pid;
   const memory = new MemorySampler(() => (app.pid ? [app.pid] : [])).start();
   const baseline = await startBaseline();
+  const floor = values["next-floor"] ? await startNextFloor() : undefined;
   const auth = { authorization: `Bearer ${secret}` };
   const query = { method: "tools/call", params: { name: "query_metric", arguments: { metric: "gmv", window: "last_week", groupBy: "store" } } };
   const list = { method: "tools/list", params: {} };
@@ -115,9 +178,20 @@ async function main() {
     // Warm both servers up before measuring (JIT, pools, caches).
     const warmUp = await load("warm-up", app.mcpUrl, auth, query, 16, 5);
     answeredQueryMetric += warmUp.total - warmUp.non2xx;
-    await load("warm-up", baseline.url, {}, { method: "tools/call", params: { name: "constant", arguments: {} } }, 16, 3);
+    const constant = { method: "tools/call", params: { name: "constant", arguments: {} } };
+    await load("warm-up", baseline.url, {}, constant, 16, 3);
+    if (floor) {
+      appPid = floor.pid;
+      await load("warm-up", floor.url, {}, constant, 16, 3);
+    }
     for (const connections of connectionCounts) {
-      results.push(await load("bare SDK stateless server, constant tool", baseline.url, {}, { method: "tools/call", params: { name: "constant", arguments: {} } }, connections));
+      appPid = app.pid;
+      results.push(await load("bare SDK stateless server, constant tool", baseline.url, {}, constant, connections));
+      if (floor) {
+        appPid = floor.pid;
+        results.push(await load("Next.js floor: one route handler, constant answer", floor.url, {}, constant, connections));
+        appPid = app.pid;
+      }
       results.push(await load("SoCode tools/list", app.mcpUrl, auth, list, connections));
       const socode = await load("SoCode query_metric (auth + guard + audit + rollups)", app.mcpUrl, auth, query, connections);
       answeredQueryMetric += socode.total - socode.non2xx;
@@ -128,8 +202,11 @@ async function main() {
       const bare = results.find((r) => r.connections === connections && r.label.startsWith("bare"));
       const metric = results.find((r) => r.connections === connections && r.label.includes("query_metric"));
       const tools = results.find((r) => r.connections === connections && r.label.includes("tools/list"));
+      const nextFloor = results.find((r) => r.connections === connections && r.label.startsWith("Next.js floor"));
       return {
         connections,
+        nextFloorVsBare: bare && nextFloor ? Number((nextFloor.requestsPerSecond / bare.requestsPerSecond).toFixed(2)) : null,
+        queryMetricVsNextFloor: nextFloor && metric ? Number((metric.requestsPerSecond / nextFloor.requestsPerSecond).toFixed(2)) : null,
         queryMetricVsBare: bare && metric ? Number((metric.requestsPerSecond / bare.requestsPerSecond).toFixed(2)) : null,
         toolsListVsBare: bare && tools ? Number((tools.requestsPerSecond / bare.requestsPerSecond).toFixed(2)) : null,
       };
@@ -152,6 +229,7 @@ async function main() {
     console.log(JSON.stringify(report, null, 2));
   } finally {
     baseline.close();
+    floor?.close();
     await app.stop();
     await handle.close();
   }
