@@ -2,7 +2,9 @@
 // The production HTTP server (`npx socode start` runs it; so do the integration tests): Next.js's
 // own request handler behind one check, made before Next.js sees the request, that a route answers
 // the method (lib/http/allowed-methods.mjs). `next start` has no place for it: TRACE fails inside
-// Next.js with a 500 before any app code runs, and CONNECT never reaches a request handler.
+// Next.js with a 500 before any app code runs, and CONNECT never reaches a request handler. Requests
+// the HTTP parser refuses are answered so that the client can read the answer
+// (lib/http/client-errors.mjs).
 //   node bin/socode-server.mjs [--port 3000] [--hostname 127.0.0.1]
 import http from "node:http";
 import path from "node:path";
@@ -10,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import next from "next";
 import { answerConnect, answerUnsupportedMethod } from "../lib/http/allowed-methods.mjs";
+import { answerClientError } from "../lib/http/client-errors.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const { values } = parseArgs({ options: { port: { type: "string", default: "3000" }, hostname: { type: "string" } } });
@@ -28,6 +31,7 @@ const server = http.createServer((req, res) => {
   void handle(req, res);
 });
 server.on("connect", answerConnect);
+server.on("clientError", answerClientError);
 server.listen(port, values.hostname, () => {
   console.log(`  ▲ Next.js production server ready on http://${values.hostname ?? "localhost"}:${port}`);
 });

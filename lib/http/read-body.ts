@@ -2,6 +2,10 @@
 // the stream is counted as it arrives, so an oversized body is refused before it is held in memory.
 export type CappedBody = { ok: true; bytes: Buffer } | { ok: false; reason: "too_large" };
 
+/** How much of an oversized body is still read (and dropped) after refusing it, and for how long. */
+const DISCARD_MAX_BYTES = 64 * 1024 * 1024;
+const DISCARD_MAX_MS = 5_000;
+
 export async function readBodyCapped(request: Request, maxBytes: number): Promise<CappedBody> {
   const declared = Number(request.headers.get("content-length") ?? "0");
   if (declared > maxBytes) return { ok: false, reason: "too_large" };
@@ -14,10 +18,39 @@ export async function readBodyCapped(request: Request, maxBytes: number): Promis
     if (done) break;
     size += value.byteLength;
     if (size > maxBytes) {
-      await reader.cancel();
+      discardRest(reader);
       return { ok: false, reason: "too_large" };
     }
     chunks.push(value);
   }
   return { ok: true, bytes: Buffer.concat(chunks) };
+}
+
+/**
+ * Reads and drops the rest of a refused body while the refusal is sent. Cancelling the stream at
+ * once would destroy the request, and with it the connection: the client, still sending, would get
+ * a TCP reset instead of the 413. Bounded in bytes and time, then cancelled.
+ */
+function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>): void {
+  const stop = () => void reader.cancel().catch(() => {});
+  const timer = setTimeout(stop, DISCARD_MAX_MS);
+  timer.unref();
+  void (async () => {
+    let discarded = 0;
+    try {
+      for (;;) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        discarded += value.byteLength;
+        if (discarded > DISCARD_MAX_BYTES) {
+          stop();
+          break;
+        }
+      }
+    } catch {
+      // the client went away, or the time ran out: nothing left to read
+    } finally {
+      clearTimeout(timer);
+    }
+  })();
 }
