@@ -265,5 +265,6 @@ describe(`stored XSS in the console on ${testRuntime()}`, () => {
       for (const context of contexts.values()) await context.close();
     }
     expect(dialogs).toEqual([]);
-  });
+    // Every console page in a real browser: ~40 s on a quiet two-core machine, more beside other suites.
+  }, 180_000);
 });
