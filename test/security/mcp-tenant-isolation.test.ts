@@ -178,6 +178,12 @@ describe(`MCP tenant isolation: a demo-b key against demo's data, on ${testRunti
       expect(answer.isError, answer.text).toBe(false);
     }
     await victim.close();
+    // The app writes "last used" in batches (within LAST_USED_FLUSH_MS): let it land before the
+    // checksums, or it would land among the attacker's calls and look like a change to demo.
+    for (let waited = 0; !(await db.apiKey.findUniqueOrThrow({ where: { id: victimKey.id } })).lastUsedAt; waited += 100) {
+      if (waited > 10_000) throw new Error("the app never wrote the victim key's last use");
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
 
     const store = await db.store.findFirstOrThrow({ where: { tenantId: demoId }, orderBy: { code: "asc" } });
     const coupon = await db.coupon.findFirstOrThrow({ where: { tenantId: demoId, issuedAt: { not: null }, redeemedAt: null, voidedAt: null } });
