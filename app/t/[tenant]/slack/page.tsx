@@ -112,7 +112,7 @@ export default async function SlackPage({ params, searchParams }: Props) {
             <section className="rounded-lg border border-slate-200 bg-white p-4">
               <h2 className="mb-1 text-base font-semibold">Linked Slack users</h2>
               <p className="mb-3 text-sm text-slate-600">
-                A Slack user whose verified Slack email matches a member here is linked on their first message. Link others explicitly with their Slack member id.
+                A Slack user whose verified Slack email matches a console user of this tenant is linked on their first message. Link others explicitly with their Slack member id.
               </p>
               {connection.links.length ? (
                 <div className={tableStyles.wrap}>
