@@ -159,6 +159,11 @@ export async function connectionOfTenant(db: Db, tenantId: string) {
 
 type Actor = { id: string; email: string };
 
+/** Who made a console change to a tenant's Slack connection, as its audit event names them. */
+function byConsoleUser(tenantId: string, actor: Actor, requestId: string) {
+  return { tenantId, actorType: "user", actorId: actor.id, actorLabel: actor.email, surface: "console", outcome: "ok", requestId } as const;
+}
+
 /** Disconnects the tenant's workspace: revokes the bot token at Slack (auth.revoke), then forgets it. */
 export async function disconnectWorkspace(db: Db, tenantId: string, actor: Actor, requestId: string): Promise<{ revoked: boolean }> {
   const connection = await db.slackConnection.findUnique({ where: { tenantId }, include: { links: true } });
@@ -179,16 +184,10 @@ export async function disconnectWorkspace(db: Db, tenantId: string, actor: Actor
     await tx.apiKey.updateMany({ where: { id: { in: [connection.apiKeyId, ...connection.links.map((l) => l.apiKeyId)] } }, data: { revokedAt: now } });
     await tx.slackConnection.delete({ where: { id: connection.id } });
     await recordAuditEvent(tx, {
-      tenantId,
-      actorType: "user",
-      actorId: actor.id,
-      actorLabel: actor.email,
-      surface: "console",
+      ...byConsoleUser(tenantId, actor, requestId),
       action: "slack.disconnect",
       target: `slack_team:${connection.teamId}`,
       arguments: { tokenRevokedAtSlack: revoked },
-      outcome: "ok",
-      requestId,
     });
   }, AUDITED_TX_OPTIONS);
   return { revoked };
@@ -221,16 +220,10 @@ export async function updateConnectionScopes(
       data: { preset: input.preset, scopes: [...PRESETS[input.preset].scopes, ...writeScopes], writeLimits },
     });
     await recordAuditEvent(tx, {
-      tenantId,
-      actorType: "user",
-      actorId: actor.id,
-      actorLabel: actor.email,
-      surface: "console",
+      ...byConsoleUser(tenantId, actor, requestId),
       action: "slack.scopes",
       target: `slack_team:${connection.teamId}`,
       arguments: { preset: input.preset, writeScopes, writeLimits: limits },
-      outcome: "ok",
-      requestId,
     });
     return { ...updated, writeLimits: limits };
   }, AUDITED_TX_OPTIONS);
@@ -293,15 +286,9 @@ export async function unlinkSlackUser(db: Db, tenantId: string, linkId: string, 
     await tx.apiKey.update({ where: { id: link.apiKeyId }, data: { revokedAt: new Date() } });
     await tx.slackUserLink.delete({ where: { id: link.id } });
     await recordAuditEvent(tx, {
-      tenantId,
-      actorType: "user",
-      actorId: actor.id,
-      actorLabel: actor.email,
-      surface: "console",
+      ...byConsoleUser(tenantId, actor, requestId),
       action: "slack.unlink_user",
       target: `slack_user:${link.slackUserId}`,
-      outcome: "ok",
-      requestId,
     });
   }, AUDITED_TX_OPTIONS);
 }
