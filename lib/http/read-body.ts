@@ -8,9 +8,12 @@ const DISCARD_MAX_MS = 5_000;
 
 export async function readBodyCapped(request: Request, maxBytes: number): Promise<CappedBody> {
   const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) return { ok: false, reason: "too_large" };
-  if (!request.body) return { ok: true, bytes: Buffer.alloc(0) };
+  if (!request.body) return declared > maxBytes ? { ok: false, reason: "too_large" } : { ok: true, bytes: Buffer.alloc(0) };
   const reader = request.body.getReader();
+  if (declared > maxBytes) {
+    discardRest(reader);
+    return { ok: false, reason: "too_large" };
+  }
   const chunks: Uint8Array[] = [];
   let size = 0;
   for (;;) {
@@ -28,8 +31,9 @@ export async function readBodyCapped(request: Request, maxBytes: number): Promis
 
 /**
  * Reads and drops the rest of a refused body while the refusal is sent. Cancelling the stream at
- * once would destroy the request, and with it the connection: the client, still sending, would get
- * a TCP reset instead of the 413. Bounded in bytes and time, then cancelled.
+ * once (or closing the connection after the answer) would destroy the request, and with it the
+ * connection: the client, still sending, would get a TCP reset instead of the 413 and could lose
+ * the answer's body. Bounded in bytes and time, then cancelled.
  */
 function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>): void {
   const stop = () => void reader.cancel().catch(() => {});

@@ -53,7 +53,7 @@ export async function readIngestBody(request: Request, requestId: string): Promi
   }
   if (!body.ok) {
     const message = `The body exceeds ${max} bytes (SOCODE_INGEST_MAX_BODY_MB). Split it into batches, or import the file with \`npx socode ingest\`.`;
-    return { ok: false, code: "body_too_large", response: ingestError(413, "body_too_large", message, requestId, { Connection: "close" }) };
+    return { ok: false, code: "body_too_large", response: ingestError(413, "body_too_large", message, requestId) };
   }
   try {
     return { ok: true, bytes: body.bytes, text: new TextDecoder("utf-8", { fatal: true }).decode(body.bytes) };

@@ -2,6 +2,7 @@
 // members and 30 days of orders (plus coupon redemptions and points) through /api/ingest/v1; each
 // seed question asked through MCP then equals a computation over the raw records the test sent;
 // re-sent batches change nothing; every bad input is a clear 4xx with nothing written.
+import net from "node:net";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
@@ -326,6 +327,39 @@ describe(`ingest over HTTP on ${testRuntime()}`, () => {
         body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "initialize", params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "0" } } }),
       });
       expect(res.status).toBe(401);
+    });
+
+    it("an oversized body is read to its end while refused: the client sends all of it and reads the 413", async () => {
+      // Closing the connection with the body still arriving would reset it, and the client could
+      // lose the answer (it did, under load). The refusal is sent at once; the rest is drained.
+      const url = new URL(app.baseUrl);
+      const size = 50 * 1024 * 1024;
+      const outcome = await new Promise<{ answer: string; errors: string[]; sent: number }>((resolve) => {
+        const socket = net.connect(Number(url.port), url.hostname);
+        const errors: string[] = [];
+        let answer = "";
+        let sent = 0;
+        socket.on("data", (d) => {
+          answer += d.toString();
+          if (answer.includes("body_too_large") && sent >= size) socket.end();
+        });
+        socket.on("error", (e: NodeJS.ErrnoException) => errors.push(e.code ?? e.message));
+        socket.on("close", () => resolve({ answer, errors, sent }));
+        socket.write(`POST /api/ingest/v1/orders HTTP/1.1\r\nHost: ${url.host}\r\nAuthorization: Bearer ${ingestKey}\r\nContent-Type: application/x-ndjson\r\nContent-Length: ${size}\r\n\r\n`);
+        const chunk = Buffer.alloc(64 * 1024, 0x20);
+        const pump = () => {
+          while (sent < size && !socket.destroyed) {
+            sent += chunk.length;
+            if (!socket.write(chunk)) return void socket.once("drain", pump);
+          }
+          if (answer.includes("body_too_large")) socket.end();
+        };
+        pump();
+      });
+      expect(outcome.errors).toEqual([]);
+      expect(outcome.sent).toBe(size);
+      expect(outcome.answer).toMatch(/^HTTP\/1\.1 413 /);
+      expect(outcome.answer).toContain("body_too_large");
     });
 
     it("partial: true keeps the good records and reports the bad one by row, field and reason", async () => {
