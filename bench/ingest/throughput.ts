@@ -2,7 +2,8 @@
 // NDJSON batches of 1,000 to /api/ingest/v1/orders with rollups kept current in the same
 // transaction, by a few concurrent senders (each its own source); then single small batches, each
 // followed by query_metric through /api/mcp until the order shows, for the latency percentiles.
-// Prints a JSON result. Loopback only.
+// Prints a JSON result, with the CPU time the app, PostgreSQL and this load generator spent per
+// order while the batches were sent. Loopback only.
 //
 //   npm run build
 //   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/socode_bench_ingest npx tsx bench/ingest/throughput.ts [--orders 100000] [--senders 4] [--days 3] [--samples 40]
@@ -12,7 +13,7 @@ import { parseArgs } from "node:util";
 import { issueApiKey } from "@/lib/auth/api-keys";
 import { issueIngestKey } from "@/lib/ingest/ingest-keys";
 import { startApp } from "@/test/app-server";
-import { freshDatabase, loadAverage, machineInfo, MemorySampler } from "../load/common";
+import { cpuSplit, freshDatabase, loadAverage, machineInfo, MemorySampler } from "../load/common";
 
 const { values } = parseArgs({
   options: {
@@ -76,6 +77,7 @@ async function main() {
       });
     let next = 0;
     const batchMs: number[] = [];
+    const cpu = cpuSplit(() => (app.pid ? [app.pid] : []));
     const started = performance.now();
     await Promise.all(
       Array.from({ length: SENDERS }, async (_, s) => {
@@ -93,6 +95,7 @@ async function main() {
       }),
     );
     const seconds = (performance.now() - started) / 1000;
+    const cpuSeconds = cpu();
     const loadDuring = loadAverage();
 
     // Rollups current: the rollup totals equal the raw facts.
@@ -135,6 +138,12 @@ async function main() {
             seconds: Number(seconds.toFixed(1)),
             ordersPerSecond: Math.round(ORDERS / seconds),
             batchMs: { p50: Math.round(percentile(batchMs, 50)), p95: Math.round(percentile(batchMs, 95)), max: Math.round(Math.max(...batchMs)) },
+            cpuSeconds,
+            cpuMicrosecondsPerOrder: {
+              app: Math.round((cpuSeconds.appCpuSeconds * 1e6) / ORDERS),
+              postgres: Math.round((cpuSeconds.postgresCpuSeconds * 1e6) / ORDERS),
+              loadGenerator: Math.round((cpuSeconds.loadGeneratorCpuSeconds * 1e6) / ORDERS),
+            },
           },
           rollupsCurrent: check?.raw === check?.rollup,
           ingestToVisibleMs: { p50: Math.round(percentile(latencies, 50)), p95: Math.round(percentile(latencies, 95)), max: Math.round(Math.max(...latencies)) },

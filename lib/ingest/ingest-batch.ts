@@ -12,7 +12,7 @@ import type { Db } from "@/lib/db/client";
 import type { Tx } from "@/lib/db/transaction";
 import { newUuid7 } from "@/lib/ids";
 import { currencyDigits } from "@/lib/semantic/exact";
-import { appendOrdersToRollups, applyFactsToRollups, rebuildRollups, type FactChanges } from "@/lib/semantic/rollups";
+import { appendOrdersToRollups, applyFactsToRollups, rebuildRollups, type FactChanges, type InsertedOrders } from "@/lib/semantic/rollups";
 import type { RawRow } from "./parse-batch";
 import {
   FACT_TIME_FIELD,
@@ -220,7 +220,7 @@ export async function ingestBatch(db: Db, input: IngestBatchInput): Promise<Batc
             String(written.accepted.length),
           );
         }
-        if (Object.values(written.facts).some((v) => v?.length) || written.newOrders?.ids.length) await followFacts(tx, input.tenant.id, written, now);
+        if (Object.values(written.facts).some((v) => v?.length) || written.newOrders?.placedAt.length) await followFacts(tx, input.tenant.id, written, now);
         finish(report);
         await audit(tx, "ok", report.rejected.length ? "partially_rejected" : null);
       },
@@ -244,14 +244,14 @@ export async function ingestBatch(db: Db, input: IngestBatchInput): Promise<Batc
 /** Rollups follow the facts in the same transaction; a tenant without rollups gets them built on its first batch. */
 async function followFacts(tx: Tx, tenantId: string, written: Pick<Written<unknown>, "facts" | "newOrders">, now: Date): Promise<void> {
   const facts = { ...written.facts };
-  if (written.newOrders?.ids.length) {
-    const appended = await appendOrdersToRollups(tx, tenantId, written.newOrders.ids);
+  if (written.newOrders?.placedAt.length) {
+    const appended = await appendOrdersToRollups(tx, tenantId, written.newOrders);
     if (appended.status === "skipped" && appended.reason === "no_rollups") {
       await rebuildRollups(tx, tenantId, { prefill: false, now });
       return;
     }
     // Time zone changed since the rebuild: the same rule as applyFactsToRollups applies.
-    if (appended.status === "skipped") facts.orders = written.newOrders.placedAt;
+    if (appended.status === "skipped") facts.orders = written.newOrders.placedAt.map((at) => new Date(at));
   } else if (!(await tx.rollupState.findUnique({ where: { tenantId }, select: { tenantId: true } }))) {
     await rebuildRollups(tx, tenantId, { prefill: false, now });
     return;
@@ -285,7 +285,7 @@ async function classify<T>(tx: Tx, sourceId: string, kind: IngestKindName, candi
 }
 
 /** `newOrders`: orders only inserted, added to the rollups as deltas (appendOrdersToRollups) instead of recomputing their days. */
-type Written<T> = { accepted: { candidate: Candidate<T>; entityId: string }[]; facts: FactChanges; newOrders?: { ids: string[]; placedAt: Date[] } };
+type Written<T> = { accepted: { candidate: Candidate<T>; entityId: string }[]; facts: FactChanges; newOrders?: InsertedOrders };
 type Writer<T> = (tx: Tx, input: IngestBatchInput, fresh: Candidate<T>[], report: BatchReport, now: Date, sourceId: string) => Promise<Written<T>>;
 
 function reject(report: BatchReport, c: Candidate<unknown>, field: string, code: string, reason: string): void {
@@ -531,6 +531,15 @@ const writeOrders: Writer<OrderInput> = async (tx, input, fresh, report) => {
     });
     ok = ok.filter((o) => !bad.has(o));
   }
+  const inserted: InsertedOrders = {
+    placedAt: ok.map((o) => o.c.record.placedAt),
+    storeId: ok.map((o) => o.storeId),
+    tierId: ok.map((o) => o.tierId),
+    memberId: ok.map((o) => o.memberId),
+    channel: ok.map((o) => o.c.record.channel),
+    status: ok.map((o) => o.c.record.status),
+    totalMinor: ok.map((o) => String(toMinorUnits(o.c.record.total, digits))),
+  };
   if (ok.length) {
     await tx.$executeRawUnsafe(
       `INSERT INTO orders (id, tenant_id, store_id, member_id, tier_id, total_minor, currency, status, channel, placed_at)
@@ -539,14 +548,14 @@ const writeOrders: Writer<OrderInput> = async (tx, input, fresh, report) => {
          AS u(id, store_id, member_id, tier_id, total_minor, currency, status, channel, placed_at)`,
       tenantId,
       ok.map((o) => o.id),
-      ok.map((o) => o.storeId),
-      ok.map((o) => o.memberId),
-      ok.map((o) => o.tierId),
-      ok.map((o) => String(toMinorUnits(o.c.record.total, digits))),
+      inserted.storeId,
+      inserted.memberId,
+      inserted.tierId,
+      inserted.totalMinor,
       ok.map((o) => o.c.record.currency),
-      ok.map((o) => o.c.record.status),
-      ok.map((o) => o.c.record.channel),
-      ok.map((o) => o.c.record.placedAt),
+      inserted.status,
+      inserted.channel,
+      inserted.placedAt,
     );
   }
   const coupons = await applyCoupons(
@@ -560,7 +569,7 @@ const writeOrders: Writer<OrderInput> = async (tx, input, fresh, report) => {
   return {
     accepted: ok.map((o) => ({ candidate: o.c, entityId: o.id })),
     facts: { coupons: coupons.facts },
-    newOrders: { ids: ok.map((o) => o.id), placedAt: ok.map((o) => new Date(o.c.record.placedAt)) },
+    newOrders: inserted,
   };
 };
 

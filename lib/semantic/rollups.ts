@@ -263,16 +263,31 @@ export async function rollupStatus(db: DbOrTx, tenant: { id: string; timeZone: s
   };
 }
 
+/** Orders a batch has just inserted, as columns (one entry per order), for appendOrdersToRollups. */
+export type InsertedOrders = {
+  placedAt: string[];
+  storeId: string[];
+  tierId: (string | null)[];
+  memberId: (string | null)[];
+  channel: string[];
+  status: string[];
+  totalMinor: string[];
+};
+
 /**
  * Adds newly inserted orders to the order and member-activity rollups without recomputing their
  * days: one aggregated delta row per key, summed by every reader (order counts and GMV are sums,
- * active members are distinct counts, so extra rows for a key change no answer). Days whose rows
- * have piled up are then compacted from the rollup rows themselves, never from the orders, so the
- * cost follows the batch, not the day's volume. For bulk feeds (lib/ingest) of orders that were
- * only inserted — anything that changes existing orders uses applyFactsToRollups. Same transaction
- * and skip rules as applyFactsToRollups.
+ * active members are distinct counts, so extra rows for a key change no answer). The deltas are
+ * aggregated from the batch's own values in one statement, not re-read from `orders` (whose
+ * statistics lag behind a bulk load, and the planner then scans the tenant's orders). Order days
+ * whose rows have piled up are then compacted from the rollup rows themselves; member days are
+ * not (at most one delta row per order with a member, and keys rarely repeat; a recompute of the
+ * day merges them), because finding their repeated keys means reading the whole day. So the cost
+ * follows the batch, not the day's volume. For bulk feeds (lib/ingest) of orders that were only
+ * inserted — anything that changes existing orders uses applyFactsToRollups. Same transaction and
+ * skip rules as applyFactsToRollups.
  */
-export async function appendOrdersToRollups(tx: Tx, tenantId: string, orderIds: readonly string[]): Promise<ApplyFactsResult> {
+export async function appendOrdersToRollups(tx: Tx, tenantId: string, orders: InsertedOrders): Promise<ApplyFactsResult> {
   const [state, tenant] = await Promise.all([
     tx.rollupState.findUnique({ where: { tenantId } }),
     tx.tenant.findUnique({ where: { id: tenantId }, select: { timeZone: true } }),
@@ -280,54 +295,57 @@ export async function appendOrdersToRollups(tx: Tx, tenantId: string, orderIds: 
   if (!state || !tenant) return { status: "skipped", reason: "no_rollups" };
   if (state.timeZone !== tenant.timeZone) return { status: "skipped", reason: "time_zone_changed" };
   await lockTenant(tx, tenantId);
-  const ids = [...orderIds];
   // The local days come back from the insert: no per-order time-zone arithmetic in JavaScript.
   const inserted = await tx.$queryRawUnsafe<{ day: string }[]>(
-    `INSERT INTO "rollup_order_days" (tenant_id, day, store_id, tier_id, channel, orders, gmv_minor)
-     SELECT o.tenant_id, (o.placed_at AT TIME ZONE $2::text)::date, o.store_id, o.tier_id, o.channel, COUNT(*), SUM(o.total_minor)
-     FROM "orders" o WHERE o.tenant_id = $1::uuid AND o.id = ANY($3::uuid[]) AND o.status = 'completed'
-     GROUP BY 1, 2, 3, 4, 5
+    `WITH batch AS (
+       SELECT (b.placed_at AT TIME ZONE $2::text)::date AS day, b.store_id, b.tier_id, b.member_id, b.channel::"Channel" AS channel, b.total_minor
+       FROM unnest($3::timestamptz[], $4::uuid[], $5::uuid[], $6::uuid[], $7::text[], $8::text[], $9::bigint[])
+         AS b(placed_at, store_id, tier_id, member_id, channel, status, total_minor)
+       WHERE b.status = 'completed'
+     ), member_days AS (
+       INSERT INTO "rollup_member_days" (tenant_id, day, member_id, store_id, tier_id, channel, orders)
+       SELECT $1::uuid, day, member_id, store_id, tier_id, channel, COUNT(*) FROM batch WHERE member_id IS NOT NULL
+       GROUP BY day, member_id, store_id, tier_id, channel
+     )
+     INSERT INTO "rollup_order_days" (tenant_id, day, store_id, tier_id, channel, orders, gmv_minor)
+     SELECT $1::uuid, day, store_id, tier_id, channel, COUNT(*), SUM(total_minor) FROM batch
+     GROUP BY day, store_id, tier_id, channel
      RETURNING day::text`,
     tenantId,
     state.timeZone,
-    ids,
+    orders.placedAt,
+    orders.storeId,
+    orders.tierId,
+    orders.memberId,
+    orders.channel,
+    orders.status,
+    orders.totalMinor,
   );
   const days = [...new Set(inserted.map((r) => r.day))].sort();
-  await tx.$executeRawUnsafe(
-    `INSERT INTO "rollup_member_days" (tenant_id, day, member_id, store_id, tier_id, channel, orders)
-     SELECT o.tenant_id, (o.placed_at AT TIME ZONE $2::text)::date, o.member_id, o.store_id, o.tier_id, o.channel, COUNT(*)
-     FROM "orders" o WHERE o.tenant_id = $1::uuid AND o.id = ANY($3::uuid[]) AND o.status = 'completed' AND o.member_id IS NOT NULL
-     GROUP BY 1, 2, 3, 4, 5, 6`,
-    tenantId,
-    state.timeZone,
-    ids,
-  );
   await invalidateActiveRanges(tx, tenantId, days);
-  await compactDays(tx, tenantId, days);
+  await compactOrderDays(tx, tenantId, days);
   await tx.rollupState.update({ where: { tenantId }, data: { updatedAt: new Date() } });
   return { status: "applied", days: { orders: days } };
 }
 
-/** Merges a day's rows with equal keys once delta rows outnumber the distinct keys (amortised: rarely). */
-async function compactDays(tx: Tx, tenantId: string, days: readonly string[]): Promise<void> {
-  const tables = [
-    { table: "rollup_order_days", keys: "store_id, tier_id, channel", sums: "SUM(orders), SUM(gmv_minor)", columns: "orders, gmv_minor" },
-    { table: "rollup_member_days", keys: "member_id, store_id, tier_id, channel", sums: "SUM(orders)", columns: "orders" },
-  ];
-  for (const t of tables) {
-    const fragmented = await tx.$queryRawUnsafe<{ day: string }[]>(
-      `SELECT day::text FROM "${t.table}" WHERE tenant_id = $1::uuid AND day = ANY($2::date[])
-       GROUP BY day HAVING COUNT(*) > 2 * COUNT(DISTINCT (${t.keys})) + 64`,
-      tenantId,
-      [...days],
-    );
-    if (!fragmented.length) continue;
-    await tx.$executeRawUnsafe(
-      `WITH gone AS (DELETE FROM "${t.table}" WHERE tenant_id = $1::uuid AND day = ANY($2::date[]) RETURNING *)
-       INSERT INTO "${t.table}" (tenant_id, day, ${t.keys}, ${t.columns})
-       SELECT tenant_id, day, ${t.keys}, ${t.sums} FROM gone GROUP BY tenant_id, day, ${t.keys}`,
-      tenantId,
-      fragmented.map((f) => f.day),
-    );
-  }
+/**
+ * Merges a day's order rows with equal keys once delta rows outnumber the distinct keys (amortised:
+ * rarely). A day has at most stores × tiers × channels keys, so the check reads a bounded number of rows.
+ */
+async function compactOrderDays(tx: Tx, tenantId: string, days: readonly string[]): Promise<void> {
+  const keys = "store_id, tier_id, channel";
+  const fragmented = await tx.$queryRawUnsafe<{ day: string }[]>(
+    `SELECT day::text FROM "rollup_order_days" WHERE tenant_id = $1::uuid AND day = ANY($2::date[])
+     GROUP BY day HAVING COUNT(*) > 2 * COUNT(DISTINCT (${keys})) + 64`,
+    tenantId,
+    [...days],
+  );
+  if (!fragmented.length) return;
+  await tx.$executeRawUnsafe(
+    `WITH gone AS (DELETE FROM "rollup_order_days" WHERE tenant_id = $1::uuid AND day = ANY($2::date[]) RETURNING *)
+     INSERT INTO "rollup_order_days" (tenant_id, day, ${keys}, orders, gmv_minor)
+     SELECT tenant_id, day, ${keys}, SUM(orders), SUM(gmv_minor) FROM gone GROUP BY tenant_id, day, ${keys}`,
+    tenantId,
+    fragmented.map((f) => f.day),
+  );
 }
