@@ -6,14 +6,19 @@
 // order while the batches were sent. Loopback only.
 //
 //   npm run build
-//   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/socode_bench_ingest npx tsx bench/ingest/throughput.ts [--orders 100000] [--senders 4] [--days 3] [--samples 40]
+//   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/socode_bench_ingest npx tsx bench/ingest/throughput.ts [--orders 100000] [--senders 4] [--days 3] [--samples 40] [--cpu-prof .data/ingest-profiles]
 //
+// --cpu-prof starts the app with `node --cpu-prof` and adds where its CPU time went
+// (bench/mcp/profile-summary.ts) to the result.
 // The database named by DATABASE_URL is dropped and recreated (it must not be one you care about).
+import fs from "node:fs";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { issueApiKey } from "@/lib/auth/api-keys";
 import { issueIngestKey } from "@/lib/ingest/ingest-keys";
 import { startApp } from "@/test/app-server";
 import { cpuSplit, freshDatabase, loadAverage, machineInfo, MemorySampler } from "../load/common";
+import { summariseProfiles } from "../mcp/profile-summary";
 
 const { values } = parseArgs({
   options: {
@@ -23,6 +28,7 @@ const { values } = parseArgs({
     days: { type: "string", default: "3" },
     samples: { type: "string", default: "40" },
     members: { type: "string", default: "20000" },
+    "cpu-prof": { type: "string" },
   },
 });
 const ORDERS = Number(values.orders);
@@ -44,7 +50,12 @@ async function main() {
   const tenant = await database.db.tenant.create({ data: { slug: "bench", name: "Bench", timeZone: "America/New_York", currency: "USD" } });
   const ingestKey = (await issueIngestKey(database.db, { tenantId: tenant.id, name: "bench" })).secret;
   const mcpKey = (await issueApiKey(database.db, { tenantId: tenant.id, name: "bench", preset: "metrics:read" })).secret;
-  const app = await startApp(database);
+  const profileDir = values["cpu-prof"] ? path.resolve(values["cpu-prof"]) : undefined;
+  if (profileDir) {
+    fs.rmSync(profileDir, { recursive: true, force: true });
+    fs.mkdirSync(profileDir, { recursive: true });
+  }
+  const app = await startApp(database, {}, { nodeArgs: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [] });
   const memory = new MemorySampler(() => (app.pid ? [app.pid] : [])).start();
   const send = async (kind: string, body: string, source: string) => {
     const res = await fetch(`${app.baseUrl}/api/ingest/v1/${kind}?source=${source}`, { method: "POST", headers: { Authorization: `Bearer ${ingestKey}`, "Content-Type": "application/x-ndjson" }, body });
@@ -128,6 +139,8 @@ async function main() {
       latencies.push(performance.now() - t0);
     }
     const mem = memory.stop();
+    // The profile is written when the app exits.
+    await app.stop();
     console.log(
       JSON.stringify(
         {
@@ -148,6 +161,7 @@ async function main() {
           rollupsCurrent: check?.raw === check?.rollup,
           ingestToVisibleMs: { p50: Math.round(percentile(latencies, 50)), p95: Math.round(percentile(latencies, 95)), max: Math.round(Math.max(...latencies)) },
           appMemory: mem,
+          profile: profileDir ? summariseProfiles(profileDir) : undefined,
         },
         null,
         2,
