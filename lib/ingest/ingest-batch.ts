@@ -262,8 +262,10 @@ async function followFacts(tx: Tx, tenantId: string, written: Pick<Written<unkno
 /** Splits candidates into re-sent duplicates, changed records (rejected) and new ones, within the batch too. */
 async function classify<T>(tx: Tx, sourceId: string, kind: IngestKindName, candidates: Candidate<T>[], report: BatchReport): Promise<Candidate<T>[]> {
   if (!candidates.length) return [];
+  // One primary-key probe per id, whatever the statistics say (see probeEach).
   const known = await tx.$queryRawUnsafe<{ external_id: string; content_hash: string }[]>(
-    `SELECT external_id, content_hash FROM ingest_records WHERE source_id = $1::uuid AND kind = $2::"IngestKind" AND external_id = ANY($3::text[])`,
+    `SELECT r.external_id, r.content_hash FROM unnest($3::text[]) AS k(id)
+     ${probeEach(`SELECT external_id, content_hash FROM ingest_records WHERE source_id = $1::uuid AND kind = $2::"IngestKind" AND external_id = k.id`)}`,
     sourceId,
     kind,
     candidates.map((c) => c.id),
@@ -300,9 +302,23 @@ async function lookup(tx: Tx, sql: string, ...params: unknown[]): Promise<Map<st
 const storesByCode = (tx: Tx, tenantId: string, codes: string[]) =>
   lookup(tx, `SELECT code AS k, id::text AS v FROM stores WHERE tenant_id = $1::uuid AND code = ANY($2::text[])`, tenantId, codes);
 
+/**
+ * A lateral subquery that finds at most one row for the current key (`k.id`): the planner must
+ * probe the unique index once per key. Written as `key = ANY(keys)`, the same lookup is planned
+ * from the table's statistics, and while a bulk load outruns them (fresh tables; autovacuum lags,
+ * or is off) it reads every row under the shared prefix (the source, the tenant) and filters them:
+ * a cost that grows with everything sent before, batch after batch.
+ */
+function probeEach(select: string): string {
+  return `CROSS JOIN LATERAL (${select} LIMIT 1) AS r`;
+}
+
 async function membersByExternalId(tx: Tx, tenantId: string, ids: string[], lock = false) {
   const rows = await tx.$queryRawUnsafe<{ external_id: string; id: string; tier_id: string; points_balance: number }[]>(
-    `SELECT external_id, id::text, tier_id::text, points_balance FROM members WHERE tenant_id = $1::uuid AND external_id = ANY($2::text[])${lock ? " ORDER BY id FOR UPDATE" : ""}`,
+    lock
+      ? `SELECT external_id, id::text, tier_id::text, points_balance FROM members WHERE tenant_id = $1::uuid AND external_id = ANY($2::text[]) ORDER BY id FOR UPDATE`
+      : `SELECT r.external_id, r.id::text, r.tier_id::text, r.points_balance FROM unnest($2::text[]) AS k(id)
+         ${probeEach(`SELECT external_id, id, tier_id, points_balance FROM members WHERE tenant_id = $1::uuid AND external_id = k.id`)}`,
     tenantId,
     ids,
   );
