@@ -96,6 +96,23 @@ describe(`socode ingest CLI on ${testRuntime()}`, () => {
     expect(lines.slice(1).map((l) => l.split(",").slice(0, 4).join(","))).toEqual(["3,X2,store,unknown_store", "4,,,invalid_json"]);
   });
 
+  it("batches written while the next is read are accounted in file order: refused batches and report rows follow the file", async () => {
+    const rows = Array.from({ length: 9 }, (_, i) =>
+      JSON.stringify({ id: `Q${i + 1}`, store: i % 4 === 2 ? "NOPE" : "B1", placedAt: "2026-11-10T12:00:00Z", total: "1.00", currency: "EUR", channel: "store" }),
+    );
+    const orders = file("pipelined.ndjson", rows.join("\n"));
+    const report = path.join(dir, "pipelined.csv");
+    const before = await database.db.order.count({ where: { tenant: { slug: "shop" } } });
+    const r = await run("ingest", "--tenant", "shop", "--kind", "orders", "--source", "pipelined", "--batch-size", "2", "--report", report, "--json", orders);
+    expect(r.code, r.stderr).toBe(0);
+    const summary = JSON.parse(r.stdout.slice(r.stdout.indexOf("{"))) as Record<string, unknown>;
+    expect(summary).toMatchObject({ records: 9, batches: 5, accepted: 5, rejected: 2, unwritten: 2 });
+    expect(summary.refusedBatches).toEqual([{ firstRow: 3, lastRow: 4 }, { firstRow: 7, lastRow: 8 }]);
+    const lines = fs.readFileSync(report, "utf8").trim().split("\n");
+    expect(lines.slice(1).map((l) => l.split(",").slice(0, 3).join(","))).toEqual(["3,Q3,store", "7,Q7,store"]);
+    expect(await database.db.order.count({ where: { tenant: { slug: "shop" } } })).toBe(before + 5);
+  });
+
   it("refuses a missing file, an unknown kind and extra arguments clearly", async () => {
     expect((await run("ingest", "--tenant", "shop", "--kind", "orders", path.join(dir, "none.csv"))).stderr).toContain("No file");
     expect((await run("ingest", "--tenant", "shop", "--kind", "refunds", "x.csv")).stderr).toContain("kind must be one of");
