@@ -24,7 +24,10 @@ const TRIGGER = `"audit_events_no_update_delete"`;
 // node-postgres returns bigint columns (id, seq) as strings.
 type AuditRow = Record<string, unknown> & { id: string; seq: string; action: string; outcome: string; error_code: string | null; hash: string };
 
-describe(`audit log tampering on ${testRuntime()}`, () => {
+// Each test runs the CLI (`npx socode`, which compiles its TypeScript through tsx on every start) up
+// to three times and the console's verification twice: about 20 s on a quiet machine, and over the
+// default 60 s once, under the security suite's parallel load in CI.
+describe(`audit log tampering on ${testRuntime()}`, { timeout: 180_000 }, () => {
   let t: Target;
   let auditor: Session;
   let auditorB: Session;
