@@ -1,6 +1,5 @@
 // Streaming import of an NDJSON or CSV file: records are read as the file streams in and sent in
-// batches (default 1,000) through ingestBatch, at most two batches held at a time (one being
-// written, the next being read), so memory stays flat at any file size. Rejections are
+// batches (default 1,000) through ingestBatch, so memory stays flat at any file size. Rejections are
 // appended to a CSV report as they come. Each batch is all-or-nothing unless `partial`.
 import fs from "node:fs";
 import readline from "node:readline";
@@ -60,16 +59,19 @@ export async function importFile(db: Db, input: ImportFileInput): Promise<Import
   const stream = fs.createReadStream(input.file, { highWaterMark: 256 * 1024 });
   const summary: ImportSummary = { bytesRead: 0, totalBytes, batches: 0, accepted: 0, duplicate: 0, rejected: 0, records: 0, unwritten: 0, refusedBatches: [], reportPath: null };
   let report: fs.WriteStream | null = null;
+  let batch: RawRow[] = [];
 
-  const account = (rows: RawRow[], result: Awaited<ReturnType<typeof ingestBatch>>) => {
+  const flush = async () => {
+    if (!batch.length) return;
+    const result = await ingestBatch(db, { tenant: input.tenant, kind: input.kind, source: input.source, rows: batch, partial: input.partial, actor: input.actor, surface: "cli" });
     summary.batches++;
-    summary.records += rows.length;
+    summary.records += batch.length;
     summary.accepted += result.counts.accepted;
     summary.duplicate += result.counts.duplicate;
     summary.rejected += result.counts.rejected;
     if (result.outcome === "rejected") {
       summary.unwritten += result.counts.received - result.counts.rejected;
-      summary.refusedBatches.push({ firstRow: rows[0]?.row ?? 0, lastRow: rows[rows.length - 1]?.row ?? 0 });
+      summary.refusedBatches.push({ firstRow: batch[0]?.row ?? 0, lastRow: batch[batch.length - 1]?.row ?? 0 });
     }
     if (result.rejected.length) {
       if (!report) {
@@ -79,34 +81,16 @@ export async function importFile(db: Db, input: ImportFileInput): Promise<Import
       }
       report.write(rejectionReportCsv(result.rejected).split("\n").slice(1).join("\n"));
     }
-    summary.bytesRead = Math.max(summary.bytesRead, stream.bytesRead);
+    batch = [];
+    summary.bytesRead = stream.bytesRead;
     input.onProgress?.(summary);
   };
 
-  // One batch is written while the next one is read and validated, so the file's parsing and the
-  // database's work overlap. Batches of one source and kind still commit one at a time (the
-  // advisory lock in ingestBatch), and are accounted in file order.
-  let inFlight: Promise<void> = Promise.resolve();
-  const send = async (rows: RawRow[]) => {
-    const previous = inFlight;
-    inFlight = Promise.all([previous, ingestBatch(db, { tenant: input.tenant, kind: input.kind, source: input.source, rows, partial: input.partial, actor: input.actor, surface: "cli" })]).then(
-      ([, result]) => account(rows, result),
-    );
-    // Marked as handled here; the failure is thrown where inFlight is awaited.
-    inFlight.catch(() => {});
-    await previous;
-  };
-
-  let batch: RawRow[] = [];
   for await (const row of rowsOf(input, stream)) {
     batch.push(row);
-    if (batch.length >= input.batchSize) {
-      await send(batch);
-      batch = [];
-    }
+    if (batch.length >= input.batchSize) await flush();
   }
-  if (batch.length) await send(batch);
-  await inFlight;
+  await flush();
   summary.bytesRead = totalBytes;
   const open = report as fs.WriteStream | null;
   if (open) await new Promise<void>((resolve) => open.end(resolve));

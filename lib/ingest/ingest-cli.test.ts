@@ -96,14 +96,14 @@ describe(`socode ingest CLI on ${testRuntime()}`, () => {
     expect(lines.slice(1).map((l) => l.split(",").slice(0, 4).join(","))).toEqual(["3,X2,store,unknown_store", "4,,,invalid_json"]);
   });
 
-  it("batches written while the next is read are accounted in file order: refused batches and report rows follow the file", async () => {
+  it("across several batches, refused batches and report rows follow the file", async () => {
     const rows = Array.from({ length: 9 }, (_, i) =>
       JSON.stringify({ id: `Q${i + 1}`, store: i % 4 === 2 ? "NOPE" : "B1", placedAt: "2026-11-10T12:00:00Z", total: "1.00", currency: "EUR", channel: "store" }),
     );
-    const orders = file("pipelined.ndjson", rows.join("\n"));
-    const report = path.join(dir, "pipelined.csv");
+    const orders = file("several.ndjson", rows.join("\n"));
+    const report = path.join(dir, "several.csv");
     const before = await database.db.order.count({ where: { tenant: { slug: "shop" } } });
-    const r = await run("ingest", "--tenant", "shop", "--kind", "orders", "--source", "pipelined", "--batch-size", "2", "--report", report, "--json", orders);
+    const r = await run("ingest", "--tenant", "shop", "--kind", "orders", "--source", "several", "--batch-size", "2", "--report", report, "--json", orders);
     expect(r.code, r.stderr).toBe(0);
     const summary = JSON.parse(r.stdout.slice(r.stdout.indexOf("{"))) as Record<string, unknown>;
     expect(summary).toMatchObject({ records: 9, batches: 5, accepted: 5, rejected: 2, unwritten: 2 });
