@@ -1,7 +1,8 @@
 // Runs once when a server instance starts: apply pending migrations before serving requests
 // (instances starting together queue on an advisory lock; see lib/db/migrate.ts), check the audit
-// keys (an invalid SOCODE_AUDIT_KEYS stops the start instead of failing every audited request), and
-// start the periodic signed checkpoints of the audit chains.
+// keys (an invalid SOCODE_AUDIT_KEYS stops the start instead of failing every audited request),
+// start the periodic signed checkpoints of the audit chains, and hand /api/mcp's handler to
+// bin/socode-server.mjs, which serves it ahead of the Next.js router (lib/mcp/node-endpoint.ts).
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { prepareDatabase } = await import("@/lib/db/ready");
@@ -10,4 +11,6 @@ export async function register() {
   auditKeyring();
   const { startAuditCheckpoints } = await import("@/lib/audit/checkpoints");
   startAuditCheckpoints(handle.db);
+  const { exposeNodeMcpEndpoint } = await import("@/lib/mcp/node-endpoint");
+  exposeNodeMcpEndpoint();
 }

@@ -1,6 +1,6 @@
 import type { NextConfig } from "next";
 
-import { contentSecurityPolicy } from "./lib/http/content-security-policy";
+import { SECURITY_HEADERS, staticContentSecurityPolicy } from "./lib/http/security-headers";
 
 // Content Security Policy: pages get theirs from proxy.ts, with a fresh nonce per response and no
 // 'unsafe-inline' for scripts. Here, the policy for what the proxy does not run on (API routes,
@@ -8,14 +8,6 @@ import { contentSecurityPolicy } from "./lib/http/content-security-policy";
 // made under any other NODE_ENV (the test harness builds under "test", an operator's "staging")
 // keeps the strict policy.
 const isDev = process.env.NODE_ENV === "development";
-
-const securityHeaders = [
-  { key: "Cross-Origin-Opener-Policy", value: "same-origin" },
-  { key: "X-Content-Type-Options", value: "nosniff" },
-  { key: "Referrer-Policy", value: "strict-origin-when-cross-origin" },
-  { key: "X-Frame-Options", value: "DENY" },
-  { key: "Permissions-Policy", value: "camera=(), microphone=(), geolocation=()" },
-];
 
 const nextConfig: NextConfig = {
   // PGlite, its socket server and Prisma's WASM schema engine load .wasm/.data files at run time:
@@ -30,9 +22,9 @@ const nextConfig: NextConfig = {
   poweredByHeader: false,
   typedRoutes: false,
   async headers() {
-    const staticPolicy = [{ key: "Content-Security-Policy", value: contentSecurityPolicy({ development: isDev }) }];
+    const staticPolicy = [staticContentSecurityPolicy(isDev)];
     return [
-      { source: "/:path*", headers: securityHeaders },
+      { source: "/:path*", headers: [...SECURITY_HEADERS] },
       // The same paths proxy.ts leaves out, so a response never carries two policies.
       { source: "/api/:path*", headers: staticPolicy },
       { source: "/_next/:path*", headers: staticPolicy },

@@ -4,7 +4,9 @@
 // the method (lib/http/allowed-methods.mjs). `next start` has no place for it: TRACE fails inside
 // Next.js with a 500 before any app code runs, and CONNECT never reaches a request handler. Requests
 // the HTTP parser refuses are answered so that the client can read the answer
-// (lib/http/client-errors.mjs).
+// (lib/http/client-errors.mjs). /api/mcp is served ahead of the Next.js router, by the same handler
+// as its route (lib/mcp/node-endpoint.ts), once instrumentation.ts has made it available; until then
+// (the first moments after start) Next.js serves it.
 //   node bin/socode-server.mjs [--port 3000] [--hostname 127.0.0.1]
 import http from "node:http";
 import path from "node:path";
@@ -26,8 +28,13 @@ const app = next({ dev: false, dir: root, hostname: values.hostname ?? "localhos
 const handle = app.getRequestHandler();
 await app.prepare();
 
+// lib/mcp/node-endpoint.ts's NODE_MCP_ENDPOINT.
+const NODE_MCP_ENDPOINT = Symbol.for("socode.mcp.nodeEndpoint");
+
 const server = http.createServer((req, res) => {
   if (answerUnsupportedMethod(req, res)) return;
+  const mcp = globalThis[NODE_MCP_ENDPOINT];
+  if (mcp?.accepts(req)) return void mcp.serve(req, res);
   void handle(req, res);
 });
 server.on("connect", answerConnect);

@@ -1,0 +1,73 @@
+// /api/mcp served straight from Node's HTTP server (bin/socode-server.mjs), ahead of the Next.js
+// router, which costs ~1 ms of CPU per request before a route handler runs (docs/benchmarks.md,
+// "Hot path"). The same handler as app/api/mcp/route.ts (handleMcpRequest: every check, the guard
+// and the audit are in it), compiled by Next.js with the rest of the app and exposed here once the
+// server has started (instrumentation.ts): no second build, no second module graph beyond what
+// Next.js already loads, and the process-wide state (database, caches, audit group commit, rate
+// limiter) is the one the console's routes use. `next dev` keeps serving /api/mcp through the route.
+//
+// What Next.js added to this route's responses is added here: the security headers and the static
+// Content Security Policy (lib/http/security-headers.ts). Not added: gzip (MCP answers are small
+// JSON; a proxy in front may compress) and Next's RSC `Vary` header (this route renders no pages).
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import { SECURITY_HEADERS, staticContentSecurityPolicy } from "@/lib/http/security-headers";
+import { handleMcpRequest } from "./handle-request";
+
+/** What bin/socode-server.mjs looks up on globalThis (plain JavaScript: it has no TypeScript loader). */
+export type NodeMcpEndpoint = {
+  /** Whether this request is one the endpoint serves (path /api/mcp, a method route.ts exports). */
+  accepts(req: IncomingMessage): boolean;
+  serve(req: IncomingMessage, res: ServerResponse): Promise<void>;
+};
+
+export const NODE_MCP_ENDPOINT = Symbol.for("socode.mcp.nodeEndpoint");
+
+const PATH = "/api/mcp";
+// HEAD and OPTIONS stay with Next.js, which derives them from route.ts's exports.
+const METHODS = new Set(["POST", "GET", "DELETE"]);
+const FIXED_HEADERS: [string, string][] = [...SECURITY_HEADERS, staticContentSecurityPolicy(process.env.NODE_ENV === "development")].map(({ key, value }) => [key, value]);
+
+function accepts(req: IncomingMessage): boolean {
+  const url = req.url ?? "";
+  return METHODS.has(req.method ?? "") && url.startsWith(PATH) && (url.length === PATH.length || url[PATH.length] === "?");
+}
+
+function toWebRequest(req: IncomingMessage): Request {
+  const headers = new Headers();
+  const raw = req.rawHeaders;
+  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i] ?? "", raw[i + 1] ?? "");
+  const hasBody = req.method !== "GET";
+  return new Request(`http://${req.headers.host ?? "localhost"}${req.url ?? PATH}`, {
+    method: req.method,
+    headers,
+    body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
+    // @ts-expect-error: Node's fetch needs `duplex` for a streamed body; lib.dom's RequestInit lacks it.
+    duplex: hasBody ? "half" : undefined,
+  });
+}
+
+async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
+  try {
+    const response = await handleMcpRequest(toWebRequest(req));
+    const body = response.body ? Buffer.from(await response.arrayBuffer()) : undefined;
+    const headers: [string, string][] = [...FIXED_HEADERS];
+    response.headers.forEach((value, key) => headers.push([key, value]));
+    if (body) headers.push(["content-length", String(body.byteLength)]);
+    res.writeHead(response.status, headers.flat());
+    res.end(body);
+  } catch (err) {
+    // handleMcpRequest answers every failure itself; reaching here is a bug in this adapter.
+    console.error("[socode] /api/mcp (node endpoint) failed", err);
+    if (!res.headersSent) {
+      res.writeHead(500, [...FIXED_HEADERS, ["content-type", "application/json"], ["cache-control", "no-store"]].flat());
+      res.end(JSON.stringify({ jsonrpc: "2.0", error: { code: -32603, message: "Internal error. The request was not completed." }, id: null }));
+    } else res.destroy();
+  }
+}
+
+/** Makes the endpoint available to bin/socode-server.mjs (called once the database is ready). */
+export function exposeNodeMcpEndpoint(): void {
+  const endpoint: NodeMcpEndpoint = { accepts, serve };
+  (globalThis as Record<symbol, unknown>)[NODE_MCP_ENDPOINT] = endpoint;
+}
