@@ -165,10 +165,12 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
     }
 
     const rpc: JSONRPCMessage = message.data;
-    const method = isJSONRPCRequest(rpc) ? rpc.method : "method" in rpc ? rpc.method : "response";
+    // A request (it has an id and a method), checked once: the SDK's guard is a zod parse.
+    const rpcRequest = isJSONRPCRequest(rpc) ? rpc : undefined;
+    const method = rpcRequest ? rpcRequest.method : "method" in rpc ? rpc.method : "response";
     const clientInfo =
-      method === "initialize" && isJSONRPCRequest(rpc) && rpc.params && typeof rpc.params.clientInfo === "object" && rpc.params.clientInfo !== null
-        ? (rpc.params.clientInfo as { name?: unknown; version?: unknown })
+      method === "initialize" && rpcRequest?.params && typeof rpcRequest.params.clientInfo === "object" && rpcRequest.params.clientInfo !== null
+        ? (rpcRequest.params.clientInfo as { name?: unknown; version?: unknown })
         : undefined;
     const client = clientInfo
       ? { name: typeof clientInfo.name === "string" ? clientInfo.name.slice(0, 100) : undefined, version: typeof clientInfo.version === "string" ? clientInfo.version.slice(0, 50) : undefined }
@@ -176,10 +178,10 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
 
     // Malformed params of a known method (tools/call without a name, arguments that are not an
     // object) are the client's mistake: -32602, not the SDK's "internal error".
-    const paramsSchema = isJSONRPCRequest(rpc) ? CLIENT_REQUEST_SCHEMAS.get(rpc.method) : undefined;
-    if (isJSONRPCRequest(rpc) && paramsSchema && !paramsSchema.safeParse(rpc).success) {
+    const paramsSchema = rpcRequest ? CLIENT_REQUEST_SCHEMAS.get(rpcRequest.method) : undefined;
+    if (rpcRequest && paramsSchema && !paramsSchema.safeParse(rpcRequest).success) {
       await record({ ...actor, action: method, outcome: "denied", errorCode: "invalid_params", clientName: client?.name ?? userAgent });
-      return new Response(JSON.stringify({ jsonrpc: "2.0", id: rpc.id, error: { code: -32602, message: `Invalid params for ${rpc.method}; see the MCP specification.` } }), {
+      return new Response(JSON.stringify({ jsonrpc: "2.0", id: rpcRequest.id, error: { code: -32602, message: `Invalid params for ${rpcRequest.method}; see the MCP specification.` } }), {
         status: 200,
         headers: { "Content-Type": "application/json", "Cache-Control": "no-store" },
       });
@@ -187,11 +189,11 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
 
     // OAuth clients learn about a missing scope from HTTP (403 insufficient_scope) so they can ask
     // the user for more; API keys keep the tool error an agent can read (the guard's missing_scope).
-    if (credential.type === "oauth" && method === "tools/call" && isJSONRPCRequest(rpc) && typeof rpc.params?.name === "string") {
-      const operation = findOperation(rpc.params.name);
+    if (credential.type === "oauth" && method === "tools/call" && typeof rpcRequest?.params?.name === "string") {
+      const operation = findOperation(rpcRequest.params.name);
       if (operation && !mayUse(credential.scopes, operation)) {
         const needed = requiredScopes(operation)[0] ?? DEFAULT_CHALLENGE_SCOPE;
-        await record({ ...actor, action: operation.name, arguments: rpc.params.arguments, outcome: "denied", errorCode: "missing_scope", clientName: client?.name ?? userAgent });
+        await record({ ...actor, action: operation.name, arguments: rpcRequest.params.arguments, outcome: "denied", errorCode: "missing_scope", clientName: client?.name ?? userAgent });
         return jsonRpcError(403, -32000, `This token lacks the scope ${needed}, which ${operation.name} needs.`, { "WWW-Authenticate": insufficientScopeChallenge(urls, needed) });
       }
     }
@@ -201,7 +203,7 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
       rawToolArguments: method === "tools/call" ? (parsed as { params?: { arguments?: unknown } }).params?.arguments : undefined,
     };
     const server = acquireMcpServer(credential.scopes);
-    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    const transport = new OutcomeNotingTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     await server.connect(transport);
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
@@ -221,11 +223,11 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
       }
       // tools/call is audited by the guard with its tool name and arguments; the rest here.
       if (method !== "tools/call") {
-        const outcome = await classify(response);
+        const outcome = classify(response, transport.sentErrorCode);
         await record({
           ...actor,
           action: method,
-          target: method === "resources/read" && isJSONRPCRequest(rpc) && typeof rpc.params?.uri === "string" ? rpc.params.uri : null,
+          target: method === "resources/read" && typeof rpcRequest?.params?.uri === "string" ? rpcRequest.params.uri : null,
           outcome: outcome.outcome,
           errorCode: outcome.errorCode ?? null,
           clientName: client?.name ?? userAgent,
@@ -252,19 +254,22 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
   }
 }
 
-/** Reads a JSON response's outcome without consuming it. */
-async function classify(response: Response): Promise<Outcome> {
-  if (response.status >= 400) return { status: response.status, outcome: response.status < 500 ? "denied" : "error", errorCode: `http_${response.status}` };
-  const text = await response.clone().text();
-  if (!text) return { status: response.status, outcome: "ok" };
-  try {
-    const body: unknown = JSON.parse(text);
-    if (body && typeof body === "object" && "error" in body) {
-      const code = (body as { error?: { code?: unknown } }).error?.code;
-      return { status: response.status, outcome: "error", errorCode: `jsonrpc_${String(code)}` };
-    }
-  } catch {
-    // Not JSON (e.g. 202 Accepted for a notification): nothing to classify.
+/**
+ * The stateless transport of one request, noting the JSON-RPC error code of the answer it sends (if
+ * it is an error), so that the answer's outcome is known without reading the response again.
+ */
+class OutcomeNotingTransport extends WebStandardStreamableHTTPServerTransport {
+  sentErrorCode: number | string | undefined;
+
+  override send(message: JSONRPCMessage, options?: Parameters<WebStandardStreamableHTTPServerTransport["send"]>[1]): Promise<void> {
+    if ("error" in message) this.sentErrorCode = message.error.code;
+    return super.send(message, options);
   }
+}
+
+/** The outcome of an answered request, from its HTTP status and the JSON-RPC error it carried. */
+function classify(response: Response, errorCode: number | string | undefined): Outcome {
+  if (response.status >= 400) return { status: response.status, outcome: response.status < 500 ? "denied" : "error", errorCode: `http_${response.status}` };
+  if (errorCode !== undefined) return { status: response.status, outcome: "error", errorCode: `jsonrpc_${String(errorCode)}` };
   return { status: response.status, outcome: "ok" };
 }
