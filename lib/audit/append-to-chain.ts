@@ -18,8 +18,11 @@ export type PreparedAuditEvent = {
 
 export type RecordedAuditEvent = { id: bigint; chain: string; seq: bigint; hash: string };
 
-/** Runs one parameterised statement in the caller's transaction and returns its rows. */
-export type SqlRunner = (sql: string, params: unknown[]) => Promise<Record<string, unknown>[]>;
+/**
+ * Runs one parameterised statement in the caller's transaction and returns its rows. `name`, when
+ * given, is the statement's name for a runner that prepares statements (always the same text).
+ */
+export type SqlRunner = (sql: string, params: unknown[], name?: string) => Promise<Record<string, unknown>[]>;
 
 export const LOCK_HEAD_SQL = `SELECT "seq"::text AS "seq", "hash" FROM socode_audit_lock_head($1)`;
 
@@ -63,7 +66,7 @@ export async function insertAfterHead(run: SqlRunner, chain: string, head: Chain
     prevHash = hash;
   }
   const tenantId = events[0]?.content.tenantId ?? null;
-  const rows = await run(INSERT_SQL, [chain, tenantId, keyring.signing.id, ...columns]);
+  const rows = await run(INSERT_SQL, [chain, tenantId, keyring.signing.id, ...columns], "socode_audit_insert_batch");
   const idBySeq = new Map(rows.map((r) => [String(r.seq), BigInt(String(r.id))]));
   return hashes.map((hash, i) => {
     const at = head.seq + BigInt(i + 1);

@@ -174,7 +174,7 @@ describe(`audit group commit and anchoring on ${testRuntime()}`, () => {
 
   it("pushes back when the queue is full, and fails closed when the wait runs out", async () => {
     const t = await tenant("gc-full");
-    const queue = new AuditGroupCommit(driverPool(db), { maxQueued: 2, maxBatch: 10, maxWaitMs: 300, keyring: auditKeyring });
+    const queue = new AuditGroupCommit(driverPool(db), { maxQueued: 2, maxBatch: 10, maxWaitMs: 300, keyring: auditKeyring, namedStatements: false });
     // Someone holds the chain's lock (a long write transaction): the first batch cannot commit.
     const holder = await driverPool(db).connect();
     await holder.query("BEGIN");

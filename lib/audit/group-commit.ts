@@ -24,6 +24,8 @@ export type GroupCommitOptions = {
   /** How long a caller waits for room before failing with audit_queue_full. */
   maxWaitMs: number;
   keyring: () => AuditKeyring;
+  /** Whether the pool's server keeps named prepared statements (PostgreSQL; not the embedded database's socket). */
+  namedStatements: boolean;
 };
 
 type Waiting = { event: PreparedAuditEvent; resolve: (recorded: RecordedAuditEvent) => void; reject: (err: unknown) => void };
@@ -135,7 +137,8 @@ export class AuditGroupCommit {
     const client = await this.pool.connect();
     let healthy = true;
     try {
-      const run: SqlRunner = (sql, params) => client.query(sql, params).then((r) => r.rows as Record<string, unknown>[]);
+      const run: SqlRunner = (sql, params, name) =>
+        client.query(name && this.options.namedStatements ? { name, text: sql, values: params } : { text: sql, values: params }).then((r) => r.rows as Record<string, unknown>[]);
       try {
         // BEGIN and the locked head read travel together (simple protocol: one round trip).
         const opened = (await client.query(`BEGIN; ${LOCK_HEAD_SQL.replace("$1", client.escapeLiteral(chain))}`)) as unknown as pg.QueryResult[];

@@ -5,7 +5,7 @@
 // with the change it records; on its own (`audit(db, …)`: reads, denials) it goes through the
 // instance's group commit (./group-commit.ts) and the promise settles once it is durable.
 import type { Db } from "@/lib/db/client";
-import { driverPool, isRootClient } from "@/lib/db/client";
+import { driverPoolOf, isRootClient } from "@/lib/db/client";
 import type { Tx } from "@/lib/db/transaction";
 import { env } from "@/lib/env";
 import type { AuditOutcome } from "@/lib/generated/prisma/client";
@@ -95,7 +95,15 @@ export function auditGroupCommit(db: Db): AuditGroupCommit {
   let queue = groupCommits.get(db);
   if (!queue) {
     const e = env();
-    queue = new AuditGroupCommit(driverPool(db), { maxQueued: e.SOCODE_AUDIT_QUEUE_MAX, maxBatch: e.SOCODE_AUDIT_BATCH_MAX, maxWaitMs: 30_000, keyring: auditKeyring });
+    const driver = driverPoolOf(db);
+    if (!driver) throw new Error("auditGroupCommit() needs a client opened by connect() (not a transaction client).");
+    queue = new AuditGroupCommit(driver.pool, {
+      maxQueued: e.SOCODE_AUDIT_QUEUE_MAX,
+      maxBatch: e.SOCODE_AUDIT_BATCH_MAX,
+      maxWaitMs: 30_000,
+      keyring: auditKeyring,
+      namedStatements: driver.namedStatements,
+    });
     groupCommits.set(db, queue);
   }
   return queue;
