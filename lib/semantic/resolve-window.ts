@@ -210,9 +210,28 @@ function offsetAt(instant: number, timeZone: string): number {
   return wallClockMs(instant, timeZone) - instant;
 }
 
+const MAX_REMEMBERED_INSTANTS = 10_000;
+const instants = new Map<string, number>();
+
+/** Per time zone, the last local day looked up and the instants it starts and ends at. */
+const daySpans = new Map<string, { date: string; start: number; end: number }>();
+
 /** The local calendar date of `instant` in `timeZone`. */
 export function localDateOf(instant: Date, timeZone: string): string {
-  return fromUtcMs(Math.floor(wallClockMs(instant.getTime(), timeZone) / DAY_MS) * DAY_MS);
+  // Almost every call asks about today: answered from the day's span without an Intl look-up.
+  const t = instant.getTime();
+  const span = daySpans.get(timeZone);
+  if (span && t >= span.start && t < span.end) return span.date;
+  const date = fromUtcMs(Math.floor(wallClockMs(t, timeZone) / DAY_MS) * DAY_MS);
+  const start = localToInstant(date, timeZone).getTime();
+  const end = localToInstant(addDays(date, 1), timeZone).getTime();
+  // Only a day without a clock change is remembered: around one (a repeated midnight hour, say)
+  // the local date is not a single span of instants.
+  if (t >= start && t < end && end - start === DAY_MS && offsetAt(start, timeZone) === offsetAt(end - 1, timeZone)) {
+    if (daySpans.size >= MAX_REMEMBERED_INSTANTS) daySpans.clear();
+    daySpans.set(timeZone, { date, start, end });
+  }
+  return date;
 }
 
 /** Milliseconds since local midnight of `instant` in `timeZone`. */
@@ -226,12 +245,24 @@ function localTimeOfDayMs(instant: Date, timeZone: string): number {
  * a skipped wall time uses the offset before the transition; a repeated one the later instant.
  */
 export function localToInstant(date: string, timeZone: string, timeOfDayMs = 0): Date {
+  // Three Intl look-ups each: the same few dates (window edges) recur on every call of a day.
+  const key = `${timeZone} ${date} ${timeOfDayMs}`;
+  let ms = instants.get(key);
+  if (ms === undefined) {
+    if (instants.size >= MAX_REMEMBERED_INSTANTS) instants.clear();
+    ms = computeLocalToInstant(date, timeZone, timeOfDayMs);
+    instants.set(key, ms);
+  }
+  return new Date(ms);
+}
+
+function computeLocalToInstant(date: string, timeZone: string, timeOfDayMs: number): number {
   const wall = toUtcMs(date) + timeOfDayMs;
   const before = offsetAt(wall - DAY_MS, timeZone);
   const after = offsetAt(wall + DAY_MS, timeZone);
   const candidates = [wall - before, wall - after].filter((t) => wallClockMs(t, timeZone) === wall);
-  if (candidates.length === 0) return new Date(wall - before);
-  return new Date(Math.max(...candidates));
+  if (candidates.length === 0) return wall - before;
+  return Math.max(...candidates);
 }
 
 // ───────────── resolution ─────────────
