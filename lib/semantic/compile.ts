@@ -22,10 +22,18 @@ export type CompileRequest = {
   filters: ResolvedFilter[];
   periods: Period[];
   path: QueryPath;
+  /**
+   * Also return each period's total over all groups, as rows with `total_row` = "1" (GROUPING SETS),
+   * when the measures allow it (sums; a distinct count's total is not the sum of its groups and is
+   * left to its own query: see CompiledQuery.includesTotals).
+   */
+  withTotals?: boolean;
 };
 
 export type CompiledQuery = {
   sql: string;
+  /** True when the rows include the per-period totals asked for with `withTotals`. */
+  includesTotals?: boolean;
   /** True for distinct counts, which hash many rows: run with DISTINCT_WORK_MEM when possible. */
   memoryHungry?: boolean;
   params: string[];
@@ -193,6 +201,17 @@ export function compileSourceQuery(req: CompileRequest): CompiledQuery {
         ? `COUNT(DISTINCT b.${m.column})::text AS m${i}`
         : `COALESCE(SUM(b.${m.column}), 0)::text AS m${i}`,
     );
+    if (req.withTotals && req.groupBy.length) {
+      // One statement for the groups and the totals: one round trip and one scan instead of two.
+      // Grouped by the uncast columns (uuids hash and sort faster than their text), cast in the SELECT.
+      const exprs = req.groupBy.map((g) => groupExpr(req, g, false));
+      sql = [
+        `SELECT b.period, ${groups.join(", ")}, ${aggregates.join(", ")}, GROUPING(${exprs[0]})::text AS total_row`,
+        from,
+        `GROUP BY GROUPING SETS ((b.period, ${exprs.join(", ")}), (b.period))`,
+      ].join("\n");
+      return { sql, includesTotals: true, params: p.values, paramNames: p.names };
+    }
     sql = [
       `SELECT b.period${groups.length ? `, ${groups.join(", ")}` : ""}, ${aggregates.join(", ")}`,
       from,

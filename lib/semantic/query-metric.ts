@@ -2,6 +2,7 @@
 // down by up to two dimensions (or a time grain), filtered, with provenance. Refuses with a
 // GroundingError whatever it cannot ground.
 import { z } from "zod";
+import { generatedStatementName, preparedQuery } from "@/lib/db/prepared";
 import type { DbOrTx } from "@/lib/db/transaction";
 import { planActiveRange, readActiveRanges } from "./active-ranges";
 import {
@@ -36,6 +37,7 @@ import {
   type CertifiedMetric,
   type EntityDimension,
   type GroupKey,
+  type FactSource,
   type Measure,
   type SourceKey,
   type TimeGrain,
@@ -300,7 +302,11 @@ type Row = Record<string, string | null>;
 /** A raw-path distinct count over a long window can take longer than Prisma's 5 s default at 10 M orders. */
 const DISTINCT_TRANSACTION = { timeout: 120_000, maxWait: 30_000 };
 
-/** Runs a compiled query; distinct counts get more work_mem in their own short transaction. */
+/**
+ * Runs a compiled query: as a named prepared statement (planned once per connection; the same
+ * question shape is asked again and again), except distinct counts, which get more work_mem in
+ * their own short transaction.
+ */
 async function runCompiled(db: DbOrTx, q: CompiledQuery): Promise<Row[]> {
   if (q.memoryHungry && "$transaction" in db) {
     return db.$transaction(async (tx) => {
@@ -308,11 +314,54 @@ async function runCompiled(db: DbOrTx, q: CompiledQuery): Promise<Row[]> {
       return tx.$queryRawUnsafe<Row[]>(q.sql, ...q.params);
     }, DISTINCT_TRANSACTION);
   }
-  return db.$queryRawUnsafe<Row[]>(q.sql, ...q.params);
+  return preparedQuery<Row>(db, generatedStatementName(q.sql), q.sql, q.params);
 }
 
-/** Runs the compiled SQL for every source of the metric and collects integer measure values per group. */
-export async function runGrouped(ctx: MetricContext, periods: Period[], groupBy: GroupKey[], filters: ResolvedFilter[]): Promise<GroupedResult> {
+/**
+ * One source's rows (period, g0…, m0…) from the active-member range cache or its compiled query;
+ * with `withTotals`, also each period's totals over all groups, as rows with `total_row` = "1" —
+ * from the same statement when the measures allow (./compile.ts), else from a second one run
+ * alongside.
+ */
+async function sourceRows(ctx: MetricContext, source: FactSource, measures: Measure[], periods: Period[], groupBy: GroupKey[], filters: ResolvedFilter[], withTotals: boolean): Promise<Row[]> {
+  const separateTotals = () => sourceRows(ctx, source, measures, periods, [], filters, false).then((rows) => rows.map((r) => ({ ...r, total_row: "1" })));
+  // Distinct active members over complete days: read cached exact counts (./active-ranges.ts).
+  const plan = ctx.path === "rollup" ? planActiveRange(source, groupBy, filters, periods) : null;
+  if (plan) {
+    const [rows, totals] = await Promise.all([readActiveRanges(ctx.db, ctx.tenant.id, plan), withTotals ? separateTotals() : []]);
+    if (rows) return [...rows, ...totals];
+  }
+  const q = compileSourceQuery({ tenantId: ctx.tenant.id, timeZone: ctx.tenant.timeZone, source, measures, groupBy, filters, periods, path: ctx.path, withTotals });
+  if (!withTotals || q.includesTotals) return runCompiled(ctx.db, q);
+  const [rows, totals] = await Promise.all([runCompiled(ctx.db, q), separateTotals()]);
+  return [...rows, ...totals];
+}
+
+function collect(into: GroupedResult["groups"], row: Row, keys: (string | null)[], list: { index: number }[]): void {
+  const id = JSON.stringify(keys);
+  let group = into.get(id);
+  if (!group) {
+    group = { keys, periods: new Map() };
+    into.set(id, group);
+  }
+  const tag = row.period === "cmp" ? "cmp" : "cur";
+  const values = group.periods.get(tag) ?? new Map<number, bigint>();
+  list.forEach((l, i) => values.set(l.index, BigInt(row[`m${i}`] ?? "0")));
+  group.periods.set(tag, values);
+}
+
+/**
+ * Runs the compiled SQL for every source of the metric and collects integer measure values per
+ * group; with `withTotals` (and a breakdown), also the totals over all groups (`totals`, one group
+ * with keys []).
+ */
+export async function runGrouped(
+  ctx: MetricContext,
+  periods: Period[],
+  groupBy: GroupKey[],
+  filters: ResolvedFilter[],
+  withTotals = false,
+): Promise<GroupedResult & { totals?: GroupedResult }> {
   const measures = metricMeasures(ctx.metric);
   const bySource = new Map<SourceKey, { measure: Measure; index: number }[]>();
   measures.forEach((measure, index) => {
@@ -320,40 +369,17 @@ export async function runGrouped(ctx: MetricContext, periods: Period[], groupBy:
     list.push({ measure, index });
     bySource.set(measure.source, list);
   });
+  const totalsToo = withTotals && groupBy.length > 0;
   const groups: GroupedResult["groups"] = new Map();
+  const totals: GroupedResult["groups"] = new Map();
   for (const [sourceKey, list] of bySource) {
-    const source = FACT_SOURCES[sourceKey];
-    // Distinct active members over complete days: read cached exact counts (./active-ranges.ts).
-    const plan = ctx.path === "rollup" ? planActiveRange(source, groupBy, filters, periods) : null;
-    let rows = plan ? await readActiveRanges(ctx.db, ctx.tenant.id, plan) : null;
-    if (!rows) {
-      const q = compileSourceQuery({
-        tenantId: ctx.tenant.id,
-        timeZone: ctx.tenant.timeZone,
-        source,
-        measures: list.map((l) => l.measure),
-        groupBy,
-        filters,
-        periods,
-        path: ctx.path,
-      });
-      rows = await runCompiled(ctx.db, q);
-    }
+    const rows = await sourceRows(ctx, FACT_SOURCES[sourceKey], list.map((l) => l.measure), periods, groupBy, filters, totalsToo);
     for (const row of rows) {
-      const keys = groupBy.map((_, i) => row[`g${i}`] ?? null);
-      const id = JSON.stringify(keys);
-      let group = groups.get(id);
-      if (!group) {
-        group = { keys, periods: new Map() };
-        groups.set(id, group);
-      }
-      const tag = row.period === "cmp" ? "cmp" : "cur";
-      const values = group.periods.get(tag) ?? new Map<number, bigint>();
-      list.forEach((l, i) => values.set(l.index, BigInt(row[`m${i}`] ?? "0")));
-      group.periods.set(tag, values);
+      if (row.total_row === "1") collect(totals, row, [], list);
+      else collect(groups, row, groupBy.map((_, i) => row[`g${i}`] ?? null), list);
     }
   }
-  return { groups };
+  return totalsToo ? { groups, totals: { groups: totals } } : { groups };
 }
 
 /** The metric's exact value from its integer measures; null when a ratio's denominator is zero. */
@@ -513,11 +539,13 @@ export async function queryMetric(
   const periods: Period[] = [{ tag: "cur", window: current }];
   if (comparison && comparisonHasData) periods.push({ tag: "cmp", window: comparison });
 
-  const [grouped, totals] = await Promise.all([
-    groupBy.length ? runGrouped(ctx, periods, groupBy, filters) : Promise.resolve(undefined),
-    runGrouped(ctx, periods, [], filters),
+  // The breakdown and the totals in one statement where the measures allow (see runGrouped).
+  const [result] = await Promise.all([
+    runGrouped(ctx, periods, groupBy, filters, true),
     ...groupBy.flatMap((g) => (isTimeGrain(g) ? [] : [dimensionValues(db, tenant, g, cache)])),
   ]);
+  const grouped = groupBy.length ? result : undefined;
+  const totals = result.totals ?? result;
   const totalPeriods = totals.groups.get("[]")?.periods;
   const { sortValue: _v, sortChange: _c, ...total } = buildValues(metric, tenant.currency, totalPeriods, !!comparison, comparisonHasData);
   void _v;
