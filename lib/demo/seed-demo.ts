@@ -135,6 +135,10 @@ export async function seedDemo(db: Db, options: SeedDemoOptions = {}): Promise<S
     }
     tenants.push(generated);
   }
+  // Fresh statistics for what was just loaded, as after any bulk load: the planner otherwise plans
+  // the first queries from an empty table's (autovacuum catches up only later, or never where it is off).
+  onProgress("updating planner statistics");
+  await db.$executeRawUnsafe(`ANALYZE ${[...DELETE_STAGES.flat(), ...ROLLUP_TABLES].map((t) => `"${t}"`).join(", ")}`);
   return { seed, scale, tenants };
 }
 
