@@ -213,23 +213,30 @@ function offsetAt(instant: number, timeZone: string): number {
 const MAX_REMEMBERED_INSTANTS = 10_000;
 const instants = new Map<string, number>();
 
-/** Per time zone, the last local day looked up and the instants it starts and ends at. */
-const daySpans = new Map<string, { date: string; start: number; end: number }>();
+/** Per time zone, the local days last looked up and the instants each starts and ends at. */
+const daySpans = new Map<string, { date: string; start: number; end: number }[]>();
+const DAY_SPANS_PER_ZONE = 16;
 
 /** The local calendar date of `instant` in `timeZone`. */
 export function localDateOf(instant: Date, timeZone: string): string {
-  // Almost every call asks about today: answered from the day's span without an Intl look-up.
+  // Most calls ask about today or a window's last day: answered from the day's span without an Intl look-up.
   const t = instant.getTime();
-  const span = daySpans.get(timeZone);
-  if (span && t >= span.start && t < span.end) return span.date;
+  let spans = daySpans.get(timeZone);
+  const known = spans?.find((s) => t >= s.start && t < s.end);
+  if (known) return known.date;
   const date = fromUtcMs(Math.floor(wallClockMs(t, timeZone) / DAY_MS) * DAY_MS);
   const start = localToInstant(date, timeZone).getTime();
   const end = localToInstant(addDays(date, 1), timeZone).getTime();
   // Only a day without a clock change is remembered: around one (a repeated midnight hour, say)
   // the local date is not a single span of instants.
   if (t >= start && t < end && end - start === DAY_MS && offsetAt(start, timeZone) === offsetAt(end - 1, timeZone)) {
-    if (daySpans.size >= MAX_REMEMBERED_INSTANTS) daySpans.clear();
-    daySpans.set(timeZone, { date, start, end });
+    if (!spans) {
+      if (daySpans.size >= MAX_REMEMBERED_INSTANTS) daySpans.clear();
+      spans = [];
+      daySpans.set(timeZone, spans);
+    }
+    if (spans.length >= DAY_SPANS_PER_ZONE) spans.shift();
+    spans.push({ date, start, end });
   }
   return date;
 }
@@ -314,9 +321,24 @@ function describeRange(range: Range, timeZone: string, cut?: Date): string {
   return `${range.name}: ${week}${span}${until} (${timeZone})`;
 }
 
+/** Windows that end before `now` depend only on the zone, the local day and the spec: remembered. */
+const resolvedWindows = new Map<string, ResolvedWindow>();
+
 /** Resolves a named or explicit window in the tenant's time zone as of `now`. */
 export function resolveWindow(spec: WindowSpec, options: ResolveOptions): ResolvedWindow {
   const today = localDateOf(options.now, options.timeZone);
+  const key = `${options.timeZone} ${today} ${typeof spec === "string" ? spec : `${spec.from} ${spec.to}`}`;
+  const known = resolvedWindows.get(key);
+  if (known) return { ...known };
+  const resolved = resolveUncached(spec, options, today);
+  if (!resolved.partial) {
+    if (resolvedWindows.size >= MAX_REMEMBERED_INSTANTS) resolvedWindows.clear();
+    resolvedWindows.set(key, { ...resolved });
+  }
+  return resolved;
+}
+
+function resolveUncached(spec: WindowSpec, options: ResolveOptions, today: string): ResolvedWindow {
   if (typeof spec !== "string") {
     if (!isValidLocalDate(spec.from) || !isValidLocalDate(spec.to) || spec.from > spec.to || spec.from < FIRST_DATE || spec.to > LAST_DATE) {
       throw new WindowError(`Window {from: ${spec.from}, to: ${spec.to}} is not a valid date range (YYYY-MM-DD, from ≤ to, ${FIRST_DATE} … ${LAST_DATE}).`);
