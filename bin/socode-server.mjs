@@ -6,7 +6,8 @@
 // the HTTP parser refuses are answered so that the client can read the answer
 // (lib/http/client-errors.mjs). /api/mcp is served ahead of the Next.js router, by the same handler
 // as its route (lib/mcp/node-endpoint.ts), once instrumentation.ts has made it available; until then
-// (the first moments after start) Next.js serves it.
+// (the first moments after start) Next.js serves it. SOCODE_MCP_THROUGH_NEXT=1 leaves it to the
+// Next.js router always (to compare the two: bench/mcp/overhead.ts --through-next).
 //   node bin/socode-server.mjs [--port 3000] [--hostname 127.0.0.1]
 import http from "node:http";
 import path from "node:path";
@@ -30,10 +31,12 @@ await app.prepare();
 
 // lib/mcp/node-endpoint.ts's NODE_MCP_ENDPOINT.
 const NODE_MCP_ENDPOINT = Symbol.for("socode.mcp.nodeEndpoint");
+// Validated with the rest in lib/env.ts (the app refuses to start on a value it does not accept).
+const mcpThroughNext = ["1", "true", "yes"].includes(process.env.SOCODE_MCP_THROUGH_NEXT ?? "");
 
 const server = http.createServer((req, res) => {
   if (answerUnsupportedMethod(req, res)) return;
-  const mcp = globalThis[NODE_MCP_ENDPOINT];
+  const mcp = mcpThroughNext ? undefined : globalThis[NODE_MCP_ENDPOINT];
   if (mcp?.accepts(req)) return void mcp.serve(req, res);
   void handle(req, res);
 });

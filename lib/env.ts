@@ -35,6 +35,11 @@ const EnvSchema = z.object({
   SOCODE_WRITE_REQUEST_TTL_HOURS: z.coerce.number().min(0.01).max(24 * 30).default(24),
   /** Largest request body /api/ingest accepts, in MiB (bigger files: CLI or console import, which send batches). */
   SOCODE_INGEST_MAX_BODY_MB: z.coerce.number().min(0.01).max(256).default(16),
+  /**
+   * Serve /api/mcp through the Next.js router instead of ahead of it (bin/socode-server.mjs reads
+   * it; for comparison and diagnosis — the same handler either way, ~1 ms more CPU per request).
+   */
+  SOCODE_MCP_THROUGH_NEXT: booleanFlag.optional(),
   /** MCP requests allowed per key per minute. */
   SOCODE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(300),
   /** Chromium binary for Playwright (defaults to Playwright's own browser when unset). */

@@ -3,11 +3,13 @@
 // rollup query), driven by the same autocannon client with the same request shape at each
 // connection count. Loopback only, bounded in time. With --next-floor it also builds a one-route
 // Next.js app (a route handler answering the bare server's constant) and measures it the same way:
-// the framework's own floor, which every Next route, /api/mcp included, sits on.
+// the framework's own floor, which every Next route handler sits on. With --through-next it also
+// starts a second SoCode instance with SOCODE_MCP_THROUGH_NEXT=1 and measures query_metric served
+// through the Next.js router (app/api/mcp/route.ts) instead of ahead of it (lib/mcp/node-endpoint.ts).
 //
 //   npm run build
 //   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/socode_bench_mcp npx tsx bench/mcp/overhead.ts \
-//     [--seconds 15] [--connections 1,16,64] [--cpu-prof .data/bench-profiles] [--next-floor]
+//     [--seconds 15] [--connections 1,16,64] [--cpu-prof .data/bench-profiles] [--next-floor] [--through-next]
 //
 // --cpu-prof starts the app with `node --cpu-prof` and summarises where its
 // CPU time went (bench/mcp/profile-summary.ts). The database named by DATABASE_URL is dropped and
@@ -32,6 +34,7 @@ const { values } = parseArgs({
     connections: { type: "string", default: "1,16,64" },
     "cpu-prof": { type: "string" },
     "next-floor": { type: "boolean", default: false },
+    "through-next": { type: "boolean", default: false },
   },
 });
 const seconds = Number(values.seconds);
@@ -165,6 +168,7 @@ async function main() {
   // A high rate limit: this measures overhead, not the limiter's refusals.
   const [app] = await startApps(handle, { SOCODE_RATE_LIMIT_PER_MINUTE: "100000" }, 1, profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : []);
   if (!app) throw new Error("app did not start");
+  const [viaNext] = values["through-next"] ? await startApps(handle, { SOCODE_RATE_LIMIT_PER_MINUTE: "100000", SOCODE_MCP_THROUGH_NEXT: "1" }) : [];
   appPid = app.pid;
   const memory = new MemorySampler(() => (app.pid ? [app.pid] : [])).start();
   const baseline = await startBaseline();
@@ -184,6 +188,11 @@ async function main() {
       appPid = floor.pid;
       await load("warm-up", floor.url, {}, constant, 16, 3);
     }
+    if (viaNext) {
+      appPid = viaNext.pid;
+      const warm = await load("warm-up", viaNext.mcpUrl, auth, query, 16, 5);
+      answeredQueryMetric += warm.total - warm.non2xx;
+    }
     for (const connections of connectionCounts) {
       appPid = app.pid;
       results.push(await load("bare SDK stateless server, constant tool", baseline.url, {}, constant, connections));
@@ -196,11 +205,18 @@ async function main() {
       const socode = await load("SoCode query_metric (auth + guard + audit + rollups)", app.mcpUrl, auth, query, connections);
       answeredQueryMetric += socode.total - socode.non2xx;
       results.push(socode);
+      if (viaNext) {
+        appPid = viaNext.pid;
+        const routed = await load("SoCode query_metric through the Next.js router", viaNext.mcpUrl, auth, query, connections);
+        answeredQueryMetric += routed.total - routed.non2xx;
+        results.push(routed);
+      }
     }
     const audited = await handle.db.auditEvent.count({ where: { tenantId: tenant.id, action: "query_metric" } });
     const ratios = connectionCounts.map((connections) => {
       const bare = results.find((r) => r.connections === connections && r.label.startsWith("bare"));
-      const metric = results.find((r) => r.connections === connections && r.label.includes("query_metric"));
+      const metric = results.find((r) => r.connections === connections && r.label.includes("query_metric") && !r.label.includes("Next.js router"));
+      const routed = results.find((r) => r.connections === connections && r.label.includes("Next.js router"));
       const tools = results.find((r) => r.connections === connections && r.label.includes("tools/list"));
       const nextFloor = results.find((r) => r.connections === connections && r.label.startsWith("Next.js floor"));
       return {
@@ -209,10 +225,12 @@ async function main() {
         queryMetricVsNextFloor: nextFloor && metric ? Number((metric.requestsPerSecond / nextFloor.requestsPerSecond).toFixed(2)) : null,
         queryMetricVsBare: bare && metric ? Number((metric.requestsPerSecond / bare.requestsPerSecond).toFixed(2)) : null,
         toolsListVsBare: bare && tools ? Number((tools.requestsPerSecond / bare.requestsPerSecond).toFixed(2)) : null,
+        queryMetricThroughNextVsBare: bare && routed ? Number((routed.requestsPerSecond / bare.requestsPerSecond).toFixed(2)) : null,
       };
     });
     const mem = memory.stop();
     await app.stop();
+    await viaNext?.stop();
     const profile = profileDir ? summariseProfiles(profileDir) : undefined;
     const report = {
       machine,
@@ -231,6 +249,7 @@ async function main() {
     baseline.close();
     floor?.close();
     await app.stop();
+    await viaNext?.stop();
     await handle.close();
   }
 }
