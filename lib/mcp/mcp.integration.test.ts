@@ -389,7 +389,8 @@ describe(`/api/mcp on ${testRuntime()}`, () => {
     const locker = await pool.connect();
     try {
       // Hold the rollup table so the tool call's query waits on it, then cut that query's connection
-      // the way a PostgreSQL restart does (SQLSTATE 57P01).
+      // the way a PostgreSQL restart does (SQLSTATE 57P01). Found as the backend this lock blocks: a
+      // named prepared statement waits in Bind, where pg_stat_activity still shows its previous query.
       await locker.query("BEGIN");
       await locker.query('LOCK TABLE "rollup_order_days" IN ACCESS EXCLUSIVE MODE');
       const answer = raw({
@@ -400,7 +401,7 @@ describe(`/api/mcp on ${testRuntime()}`, () => {
       for (let i = 0; i < 200 && terminated === 0; i++) {
         const rows = await locker.query(
           `SELECT pg_terminate_backend(pid) AS done FROM pg_stat_activity
-            WHERE datname = current_database() AND pid <> pg_backend_pid() AND wait_event_type = 'Lock' AND query ILIKE '%rollup_order_days%'`,
+            WHERE datname = current_database() AND pg_backend_pid() = ANY(pg_blocking_pids(pid))`,
         );
         terminated = rows.rowCount ?? 0;
         if (!terminated) await new Promise((resolve) => setTimeout(resolve, 50));
