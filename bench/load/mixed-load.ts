@@ -5,14 +5,18 @@
 // request has its audit event, and that every audit chain verifies. Samples the app's peak RSS.
 //
 //   npm run build
-//   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/socode_load npx tsx bench/load/mixed-load.ts [--seconds 60] [--connections 64] [--scale small|medium] [--pool N]
+//   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/socode_load npx tsx bench/load/mixed-load.ts [--seconds 60] [--connections 64] [--scale small|medium] [--pool N] [--cpu-prof DIR]
 //
 // The database named by DATABASE_URL is dropped and recreated (it must not be one you care about).
 // Exits 1 when an invariant fails; prints a JSON summary.
+import fs from "node:fs";
+import path from "node:path";
 import { parseArgs } from "node:util";
+import { summariseProfiles } from "../mcp/profile-summary";
 import { issueApiKey } from "@/lib/auth/api-keys";
 import { seedDemo } from "@/lib/demo/seed-demo";
 import {
+  cpuSplit,
   finish,
   freshDatabase,
   loadAverage,
@@ -38,6 +42,8 @@ const { values } = parseArgs({
     "rss-limit-mb": { type: "string", default: "600" },
     // The app's connections to PostgreSQL (SOCODE_DB_POOL_SIZE; the app's default is 20).
     pool: { type: "string" },
+    // Profile the app (`node --cpu-prof`) and summarise where its CPU time went (bench/mcp/profile-summary.ts).
+    "cpu-prof": { type: "string" },
   },
 });
 const seconds = Number(values.seconds);
@@ -75,7 +81,14 @@ async function main() {
   const poolsA = (await db.couponPool.findMany({ where: { tenantId: demo.id }, select: { name: true } })).map((p) => p.name);
   const poolsB = (await db.couponPool.findMany({ where: { tenantId: demoB.id }, select: { name: true } })).map((p) => p.name);
 
-  const [app] = await startApps(database, { SOCODE_RATE_LIMIT_PER_MINUTE: "100000", ...(values.pool ? { SOCODE_DB_POOL_SIZE: values.pool } : {}) });
+  const profileDir = values["cpu-prof"] ? path.resolve(values["cpu-prof"]) : undefined;
+  if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
+  const [app] = await startApps(
+    database,
+    { SOCODE_RATE_LIMIT_PER_MINUTE: "100000", ...(values.pool ? { SOCODE_DB_POOL_SIZE: values.pool } : {}) },
+    1,
+    profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [],
+  );
   if (!app) throw new Error("no app");
   if (!app.pid) throw new Error("startApp gave no pid");
   const memory = new MemorySampler(() => [app.pid ?? 0]);
@@ -127,8 +140,11 @@ async function main() {
     process.stderr.write(`load: ${seconds} s at concurrency ${connections}…\n`);
     const loadAvgSamples: number[] = [];
     const loadTimer = setInterval(() => loadAvgSamples.push(loadAverage()[0] ?? 0), 5000);
+    const cpu = cpuSplit(() => (app.pid ? [app.pid] : []));
     const load = await runLoad({ concurrency: connections, seconds, plan });
+    const spent = cpu();
     clearInterval(loadTimer);
+    const perCall = (cpuSeconds: number) => Number(((cpuSeconds * 1000) / Math.max(1, load.sent)).toFixed(3));
     const loadAfter = loadAverage();
     const mem = memory.stop();
 
@@ -167,6 +183,8 @@ async function main() {
           perKind: load.perKind,
           unexpected: load.unexpected.slice(0, 10),
           keepAliveRetries: transportStats.keepAliveRetries,
+          // CPU milliseconds per call by process group, over the measured phase (two cores are 2,000 ms a second).
+          cpuMsPerCall: { app: perCall(spent.appCpuSeconds), postgres: perCall(spent.postgresCpuSeconds), loadGenerator: perCall(spent.loadGeneratorCpuSeconds) },
         },
         loadAverage: { before: loadBefore, during1m: loadAvgSamples, after: loadAfter },
         appMemory: { ...mem, limitMB: rssLimitMb },
@@ -187,6 +205,8 @@ async function main() {
     await app.stop();
     await database.close();
   }
+  // Written when the app exits; the whole run, warm-up included.
+  if (profileDir) process.stderr.write(`${JSON.stringify(summariseProfiles(profileDir), null, 2)}\n`);
 }
 
 await main();
