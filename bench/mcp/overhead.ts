@@ -1,4 +1,5 @@
-// MCP overhead, side by side in one run: a bare MCP SDK stateless server answering a constant tool,
+// MCP overhead, side by side in one run: a bare MCP SDK stateless server answering a constant tool
+// (bench/mcp/bare-server.ts, in its own process),
 // SoCode's tools/list, and SoCode's query_metric on the rollup path (key auth + guard + audit +
 // rollup query), driven by the same autocannon client with the same request shape at each
 // connection count. Loopback only, bounded in time. With --next-floor it also builds a one-route
@@ -16,13 +17,9 @@
 // recreated (it must not be one you care about).
 import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
-import http from "node:http";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import autocannon from "autocannon";
-import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import { CallToolRequestSchema, ListToolsRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { issueApiKey } from "@/lib/auth/api-keys";
 import { seedDemo } from "@/lib/demo/seed-demo";
 import { cpuSplit, freshDatabase, loadAverage, machineInfo, MemorySampler, startApps } from "../load/common";
@@ -42,32 +39,18 @@ const connectionCounts = values.connections.split(",").map(Number);
 const url = process.env.DATABASE_URL ?? "";
 if (!url.startsWith("postgres")) throw new Error("Set DATABASE_URL to a PostgreSQL database this benchmark may drop and recreate.");
 
-/** The baseline: the SDK's own stateless pattern, one server + transport per request, a constant tool. */
-function startBaseline(): Promise<{ url: string; close: () => void }> {
-  const server = http.createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const c of req) chunks.push(c as Buffer);
-    const body: unknown = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-    const mcp = new Server({ name: "baseline", version: "1.0.0" }, { capabilities: { tools: {} } });
-    mcp.setRequestHandler(ListToolsRequestSchema, () => ({ tools: [{ name: "constant", inputSchema: { type: "object" } }] }));
-    mcp.setRequestHandler(CallToolRequestSchema, () => ({ content: [{ type: "text", text: "42" }], structuredContent: { value: 42 } }));
-    const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
-    await mcp.connect(transport);
-    const headers = new Headers();
-    for (const [k, v] of Object.entries(req.headers)) if (typeof v === "string") headers.set(k, v);
-    const response = await transport.handleRequest(new Request(`http://127.0.0.1${req.url}`, { method: "POST", headers }), { parsedBody: body });
-    res.writeHead(response.status, Object.fromEntries(response.headers));
-    res.end(Buffer.from(await response.arrayBuffer()));
-    await transport.close();
-    await mcp.close();
+/**
+ * The baseline in its own process (bench/mcp/bare-server.ts), so that it has a core to itself as
+ * SoCode's server does; until 2026-12-03 it ran inside this process, sharing one event loop with
+ * the load generator, which capped it (see docs/benchmarks.md, "Hot path, part 2").
+ */
+async function startBaseline(): Promise<{ url: string; pid?: number; close: () => void }> {
+  const child = spawn(process.execPath, ["--import", "tsx", path.resolve("bench/mcp/bare-server.ts")], { stdio: ["ignore", "pipe", "inherit"] });
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stdout.once("data", (chunk: Buffer) => resolve(Number(chunk.toString("utf8").trim())));
+    child.once("exit", (code) => reject(new Error(`the bare server exited (${code})`)));
   });
-  return new Promise((resolve) =>
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      resolve({ url: `http://127.0.0.1:${port}/mcp`, close: () => server.close() });
-    }),
-  );
+  return { url: `http://127.0.0.1:${port}/mcp`, pid: child.pid, close: () => child.kill("SIGTERM") };
 }
 
 /**
@@ -114,7 +97,7 @@ type Result = {
   non2xx: number;
   total: number;
   loadAverage: number[];
-  /** CPU milliseconds per answered request, by process group (the bare server runs in this process). */
+  /** CPU milliseconds per answered request, by process group ("app": the measured server's process tree). */
   cpuMsPerRequest: { app: number; postgres: number; loadGenerator: number };
 };
 
@@ -183,6 +166,7 @@ async function main() {
     const warmUp = await load("warm-up", app.mcpUrl, auth, query, 16, 5);
     answeredQueryMetric += warmUp.total - warmUp.non2xx;
     const constant = { method: "tools/call", params: { name: "constant", arguments: {} } };
+    appPid = baseline.pid;
     await load("warm-up", baseline.url, {}, constant, 16, 3);
     if (floor) {
       appPid = floor.pid;
@@ -194,8 +178,9 @@ async function main() {
       answeredQueryMetric += warm.total - warm.non2xx;
     }
     for (const connections of connectionCounts) {
-      appPid = app.pid;
+      appPid = baseline.pid;
       results.push(await load("bare SDK stateless server, constant tool", baseline.url, {}, constant, connections));
+      appPid = app.pid;
       if (floor) {
         appPid = floor.pid;
         results.push(await load("Next.js floor: one route handler, constant answer", floor.url, {}, constant, connections));
