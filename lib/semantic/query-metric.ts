@@ -324,17 +324,18 @@ async function runCompiled(db: DbOrTx, q: CompiledQuery): Promise<Row[]> {
  * alongside.
  */
 async function sourceRows(ctx: MetricContext, source: FactSource, measures: Measure[], periods: Period[], groupBy: GroupKey[], filters: ResolvedFilter[], withTotals: boolean): Promise<Row[]> {
-  const separateTotals = () => sourceRows(ctx, source, measures, periods, [], filters, false).then((rows) => rows.map((r) => ({ ...r, total_row: "1" })));
+  let totals: Promise<Row[]> | undefined;
+  const separateTotals = () => (totals ??= sourceRows(ctx, source, measures, periods, [], filters, false).then((rows) => rows.map((r) => ({ ...r, total_row: "1" }))));
   // Distinct active members over complete days: read cached exact counts (./active-ranges.ts).
   const plan = ctx.path === "rollup" ? planActiveRange(source, groupBy, filters, periods) : null;
   if (plan) {
-    const [rows, totals] = await Promise.all([readActiveRanges(ctx.db, ctx.tenant.id, plan), withTotals ? separateTotals() : []]);
-    if (rows) return [...rows, ...totals];
+    const [rows, totalRows] = await Promise.all([readActiveRanges(ctx.db, ctx.tenant.id, plan), withTotals ? separateTotals() : []]);
+    if (rows) return [...rows, ...totalRows];
   }
   const q = compileSourceQuery({ tenantId: ctx.tenant.id, timeZone: ctx.tenant.timeZone, source, measures, groupBy, filters, periods, path: ctx.path, withTotals });
   if (!withTotals || q.includesTotals) return runCompiled(ctx.db, q);
-  const [rows, totals] = await Promise.all([runCompiled(ctx.db, q), separateTotals()]);
-  return [...rows, ...totals];
+  const [rows, totalRows] = await Promise.all([runCompiled(ctx.db, q), separateTotals()]);
+  return [...rows, ...totalRows];
 }
 
 function collect(into: GroupedResult["groups"], row: Row, keys: (string | null)[], list: { index: number }[]): void {
