@@ -29,14 +29,12 @@ const app = next({ dev: false, dir: root, hostname: values.hostname ?? "localhos
 const handle = app.getRequestHandler();
 await app.prepare();
 
-// lib/mcp/node-endpoint.ts's NODE_MCP_ENDPOINT.
+// lib/mcp/node-endpoint.ts's NODE_MCP_ENDPOINT (not set when SOCODE_MCP_THROUGH_NEXT asks for the route).
 const NODE_MCP_ENDPOINT = Symbol.for("socode.mcp.nodeEndpoint");
-// Validated with the rest in lib/env.ts (the app refuses to start on a value it does not accept).
-const mcpThroughNext = ["1", "true", "yes"].includes(process.env.SOCODE_MCP_THROUGH_NEXT ?? "");
 
 const server = http.createServer((req, res) => {
   if (answerUnsupportedMethod(req, res)) return;
-  const mcp = mcpThroughNext ? undefined : globalThis[NODE_MCP_ENDPOINT];
+  const mcp = globalThis[NODE_MCP_ENDPOINT];
   if (mcp?.accepts(req)) return void mcp.serve(req, res);
   void handle(req, res);
 });

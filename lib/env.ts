@@ -36,7 +36,7 @@ const EnvSchema = z.object({
   /** Largest request body /api/ingest accepts, in MiB (bigger files: CLI or console import, which send batches). */
   SOCODE_INGEST_MAX_BODY_MB: z.coerce.number().min(0.01).max(256).default(16),
   /**
-   * Serve /api/mcp through the Next.js router instead of ahead of it (bin/socode-server.mjs reads
+   * Serve /api/mcp through the Next.js router instead of ahead of it (lib/mcp/node-endpoint.ts reads
    * it; for comparison and diagnosis — the same handler either way, ~1 ms more CPU per request).
    */
   SOCODE_MCP_THROUGH_NEXT: booleanFlag.optional(),

@@ -11,6 +11,7 @@
 // JSON; a proxy in front may compress) and Next's RSC `Vary` header (this route renders no pages).
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
+import { env } from "@/lib/env";
 import { SECURITY_HEADERS, staticContentSecurityPolicy } from "@/lib/http/security-headers";
 import { handleMcpRequest } from "./handle-request";
 
@@ -66,8 +67,12 @@ async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
   }
 }
 
-/** Makes the endpoint available to bin/socode-server.mjs (called once the database is ready). */
+/**
+ * Makes the endpoint available to bin/socode-server.mjs (called once the database is ready), unless
+ * SOCODE_MCP_THROUGH_NEXT asks for the route (lib/env.ts validates it).
+ */
 export function exposeNodeMcpEndpoint(): void {
+  if (env().SOCODE_MCP_THROUGH_NEXT) return;
   const endpoint: NodeMcpEndpoint = { accepts, serve };
   (globalThis as Record<symbol, unknown>)[NODE_MCP_ENDPOINT] = endpoint;
 }
