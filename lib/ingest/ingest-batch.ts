@@ -10,6 +10,7 @@ import { recordAuditEvent, type AuditActorType, type AuditSurface } from "@/lib/
 import { expireEpochs } from "@/lib/db/cache-epochs";
 import type { Db } from "@/lib/db/client";
 import type { Tx } from "@/lib/db/transaction";
+import { pgArrayLiteral } from "@/lib/db/array-literal";
 import { newUuid7 } from "@/lib/ids";
 import { currencyDigits } from "@/lib/semantic/exact";
 import { appendOrdersToRollups, applyFactsToRollups, rebuildRollups, type FactChanges, type InsertedOrders } from "@/lib/semantic/rollups";
@@ -197,9 +198,9 @@ export async function ingestBatch(db: Db, input: IngestBatchInput): Promise<Batc
             source.id,
             input.kind,
             now.toISOString(),
-            written.accepted.map((a) => a.candidate.id),
-            written.accepted.map((a) => a.entityId),
-            written.accepted.map((a) => a.candidate.hash),
+            pgArrayLiteral(written.accepted.map((a) => a.candidate.id)),
+            pgArrayLiteral(written.accepted.map((a) => a.entityId)),
+            pgArrayLiteral(written.accepted.map((a) => a.candidate.hash)),
           );
           report.accepted.push(...written.accepted.map((a) => ({ row: a.candidate.row, id: a.candidate.id })));
         }
@@ -268,7 +269,7 @@ async function classify<T>(tx: Tx, sourceId: string, kind: IngestKindName, candi
      ${probeEach(`SELECT external_id, content_hash FROM ingest_records WHERE source_id = $1::uuid AND kind = $2::"IngestKind" AND external_id = k.id`)}`,
     sourceId,
     kind,
-    candidates.map((c) => c.id),
+    pgArrayLiteral(candidates.map((c) => c.id)),
   );
   const hashes = new Map(known.map((k) => [k.external_id, { hash: k.content_hash, row: null as number | null }]));
   const fresh: Candidate<T>[] = [];
@@ -300,7 +301,7 @@ async function lookup(tx: Tx, sql: string, ...params: unknown[]): Promise<Map<st
 }
 
 const storesByCode = (tx: Tx, tenantId: string, codes: string[]) =>
-  lookup(tx, `SELECT code AS k, id::text AS v FROM stores WHERE tenant_id = $1::uuid AND code = ANY($2::text[])`, tenantId, codes);
+  lookup(tx, `SELECT code AS k, id::text AS v FROM stores WHERE tenant_id = $1::uuid AND code = ANY($2::text[])`, tenantId, pgArrayLiteral(codes));
 
 /**
  * A lateral subquery that finds at most one row for the current key (`k.id`): the planner must
@@ -320,7 +321,7 @@ async function membersByExternalId(tx: Tx, tenantId: string, ids: string[], lock
       : `SELECT r.external_id, r.id::text, r.tier_id::text, r.points_balance FROM unnest($2::text[]) AS k(id)
          ${probeEach(`SELECT external_id, id, tier_id, points_balance FROM members WHERE tenant_id = $1::uuid AND external_id = k.id`)}`,
     tenantId,
-    ids,
+    pgArrayLiteral(ids),
   );
   return new Map(rows.map((r) => [r.external_id, r]));
 }
@@ -339,10 +340,10 @@ const writeStores: Writer<StoreInput> = async (tx, input, fresh, report) => {
     await tx.$executeRawUnsafe(
       `INSERT INTO stores (id, tenant_id, code, name, region) SELECT u.id, $1::uuid, u.code, u.name, u.region FROM unnest($2::uuid[], $3::text[], $4::text[], $5::text[]) AS u(id, code, name, region)`,
       input.tenant.id,
-      ids,
-      ok.map((c) => c.id),
-      ok.map((c) => c.record.name),
-      ok.map((c) => c.record.region),
+      pgArrayLiteral(ids),
+      pgArrayLiteral(ok.map((c) => c.id)),
+      pgArrayLiteral(ok.map((c) => c.record.name)),
+      pgArrayLiteral(ok.map((c) => c.record.region)),
     );
   }
   return { accepted: ok.map((candidate, i) => ({ candidate, entityId: ids[i] ?? "" })), facts: {} };
@@ -393,9 +394,9 @@ const writeMembers: Writer<MemberInput> = async (tx, input, fresh, report, now) 
     await tx.$executeRawUnsafe(
       `INSERT INTO tiers (id, tenant_id, name, rank) SELECT u.id, $1::uuid, u.name, u.rank FROM unnest($2::uuid[], $3::text[], $4::int[]) AS u(id, name, rank)`,
       tenantId,
-      newTiers.map((t) => t.id),
-      newTiers.map((t) => t.name),
-      newTiers.map((t) => t.rank),
+      pgArrayLiteral(newTiers.map((t) => t.id)),
+      pgArrayLiteral(newTiers.map((t) => t.name)),
+      pgArrayLiteral(newTiers.map((t) => t.rank)),
     );
   }
   const ids = ok.map(() => newUuid7());
@@ -407,15 +408,15 @@ const writeMembers: Writer<MemberInput> = async (tx, input, fresh, report, now) 
          AS u(id, external_id, name, email, phone, tier_id, home_store_id, joined_at, status)`,
       tenantId,
       now.toISOString(),
-      ids,
-      ok.map((o) => o.c.id),
-      ok.map((o) => o.c.record.name),
-      ok.map((o) => o.c.record.email ?? null),
-      ok.map((o) => o.c.record.phone ?? null),
-      ok.map((o) => o.tierId),
-      ok.map((o) => o.storeId),
-      ok.map((o) => o.c.record.joinedAt),
-      ok.map((o) => o.c.record.status),
+      pgArrayLiteral(ids),
+      pgArrayLiteral(ok.map((o) => o.c.id)),
+      pgArrayLiteral(ok.map((o) => o.c.record.name)),
+      pgArrayLiteral(ok.map((o) => o.c.record.email ?? null)),
+      pgArrayLiteral(ok.map((o) => o.c.record.phone ?? null)),
+      pgArrayLiteral(ok.map((o) => o.tierId)),
+      pgArrayLiteral(ok.map((o) => o.storeId)),
+      pgArrayLiteral(ok.map((o) => o.c.record.joinedAt)),
+      pgArrayLiteral(ok.map((o) => o.c.record.status)),
     );
   }
   return {
@@ -438,7 +439,7 @@ async function checkCoupons(tx: Tx, tenantId: string, uses: { code: string; pool
     `SELECT c.code, p.name AS pool, c.redeemed_at IS NOT NULL AS redeemed, c.voided_at IS NOT NULL AS voided
      FROM coupons c JOIN coupon_pools p ON p.id = c.pool_id WHERE c.tenant_id = $1::uuid AND c.code = ANY($2::text[]) FOR UPDATE OF c`,
     tenantId,
-    uses.map((u) => u.code),
+    pgArrayLiteral(uses.map((u) => u.code)),
   );
   const byCode = new Map(rows.map((r) => [r.code, r]));
   const seen = new Set<string>();
@@ -469,15 +470,15 @@ async function applyCoupons(tx: Tx, tenantId: string, uses: CouponUse[]): Promis
      SELECT u.id, $1::uuid, u.name, 'amount', 0, u.valid_from FROM unnest($2::uuid[], $3::text[], $4::timestamptz[]) AS u(id, name, valid_from)
      ON CONFLICT (tenant_id, name) DO NOTHING`,
     tenantId,
-    poolNames.map(() => newUuid7()),
-    poolNames,
-    poolNames.map((p) => firstIssue.get(p) ?? null),
+    pgArrayLiteral(poolNames.map(() => newUuid7())),
+    pgArrayLiteral(poolNames),
+    pgArrayLiteral(poolNames.map((p) => firstIssue.get(p) ?? null)),
   );
-  const pools = await lookup(tx, `SELECT name AS k, id::text AS v FROM coupon_pools WHERE tenant_id = $1::uuid AND name = ANY($2::text[])`, tenantId, poolNames);
+  const pools = await lookup(tx, `SELECT name AS k, id::text AS v FROM coupon_pools WHERE tenant_id = $1::uuid AND name = ANY($2::text[])`, tenantId, pgArrayLiteral(poolNames));
   const before = await tx.$queryRawUnsafe<{ code: string; issued_at: Date | null }[]>(
     `SELECT code, issued_at FROM coupons WHERE tenant_id = $1::uuid AND code = ANY($2::text[])`,
     tenantId,
-    uses.map((u) => u.code),
+    pgArrayLiteral(uses.map((u) => u.code)),
   );
   const facts: Date[] = before.flatMap((b) => (b.issued_at ? [b.issued_at] : []));
   const rows = await tx.$queryRawUnsafe<{ code: string; id: string }[]>(
@@ -492,19 +493,19 @@ async function applyCoupons(tx: Tx, tenantId: string, uses: CouponUse[]): Promis
        issued_at = COALESCE(coupons.issued_at, EXCLUDED.issued_at)
      RETURNING code, id::text`,
     tenantId,
-    uses.map(() => newUuid7()),
-    uses.map((u) => pools.get(u.pool) ?? null),
-    uses.map((u) => u.code),
-    uses.map((u) => u.memberId),
-    uses.map((u) => u.issuedAt),
-    uses.map((u) => u.redeemedAt),
-    uses.map((u) => u.orderId),
+    pgArrayLiteral(uses.map(() => newUuid7())),
+    pgArrayLiteral(uses.map((u) => pools.get(u.pool) ?? null)),
+    pgArrayLiteral(uses.map((u) => u.code)),
+    pgArrayLiteral(uses.map((u) => u.memberId)),
+    pgArrayLiteral(uses.map((u) => u.issuedAt)),
+    pgArrayLiteral(uses.map((u) => u.redeemedAt)),
+    pgArrayLiteral(uses.map((u) => u.orderId)),
   );
   // Pool size counts the codes generated into a pool; created codes add to it.
   await tx.$executeRawUnsafe(
     `UPDATE coupon_pools p SET size = (SELECT COUNT(*) FROM coupons c WHERE c.pool_id = p.id) WHERE p.tenant_id = $1::uuid AND p.name = ANY($2::text[])`,
     tenantId,
-    poolNames,
+    pgArrayLiteral(poolNames),
   );
   const ids = new Map(rows.map((r) => [r.code, r.id]));
   for (const u of uses) facts.push(new Date(u.issuedAt), new Date(u.redeemedAt));
@@ -563,15 +564,15 @@ const writeOrders: Writer<OrderInput> = async (tx, input, fresh, report) => {
        FROM unnest($2::uuid[], $3::uuid[], $4::uuid[], $5::uuid[], $6::bigint[], $7::text[], $8::text[], $9::text[], $10::timestamptz[])
          AS u(id, store_id, member_id, tier_id, total_minor, currency, status, channel, placed_at)`,
       tenantId,
-      ok.map((o) => o.id),
-      inserted.storeId,
-      inserted.memberId,
-      inserted.tierId,
-      inserted.totalMinor,
-      ok.map((o) => o.c.record.currency),
-      inserted.status,
-      inserted.channel,
-      inserted.placedAt,
+      pgArrayLiteral(ok.map((o) => o.id)),
+      pgArrayLiteral(inserted.storeId),
+      pgArrayLiteral(inserted.memberId),
+      pgArrayLiteral(inserted.tierId),
+      pgArrayLiteral(inserted.totalMinor),
+      pgArrayLiteral(ok.map((o) => o.c.record.currency)),
+      pgArrayLiteral(inserted.status),
+      pgArrayLiteral(inserted.channel),
+      pgArrayLiteral(inserted.placedAt),
     );
   }
   const coupons = await applyCoupons(
@@ -597,7 +598,7 @@ const writeRedemptions: Writer<RedemptionInput> = async (tx, input, fresh, repor
       tx,
       `SELECT external_id AS k, entity_id::text AS v FROM ingest_records WHERE source_id = $1::uuid AND kind = 'orders' AND external_id = ANY($2::text[])`,
       sourceId,
-      unique(fresh.map((c) => c.record.order)),
+      pgArrayLiteral(unique(fresh.map((c) => c.record.order))),
     ),
   ]);
   let ok: { c: Candidate<RedemptionInput>; use: CouponUse }[] = [];
@@ -653,20 +654,20 @@ const writePoints: Writer<PointsInput> = async (tx, input, fresh, report) => {
        FROM unnest($2::uuid[], $3::uuid[], $4::text[], $5::int[], $6::int[], $7::text[], $8::text[], $9::timestamptz[])
          AS u(id, member_id, kind, delta, balance_after, reason, reference, created_at)`,
       tenantId,
-      ok.map((o) => o.id),
-      ok.map((o) => o.memberId),
-      ok.map((o) => o.c.record.kind),
-      ok.map((o) => o.c.record.points),
-      ok.map((o) => o.balanceAfter),
-      ok.map((o) => o.c.record.reason),
-      ok.map((o) => o.c.record.reference ?? null),
-      ok.map((o) => o.c.record.occurredAt),
+      pgArrayLiteral(ok.map((o) => o.id)),
+      pgArrayLiteral(ok.map((o) => o.memberId)),
+      pgArrayLiteral(ok.map((o) => o.c.record.kind)),
+      pgArrayLiteral(ok.map((o) => o.c.record.points)),
+      pgArrayLiteral(ok.map((o) => o.balanceAfter)),
+      pgArrayLiteral(ok.map((o) => o.c.record.reason)),
+      pgArrayLiteral(ok.map((o) => o.c.record.reference ?? null)),
+      pgArrayLiteral(ok.map((o) => o.c.record.occurredAt)),
     );
     const changed = unique(ok.map((o) => o.memberId));
     await tx.$executeRawUnsafe(
       `UPDATE members m SET points_balance = u.balance, updated_at = now() FROM unnest($1::uuid[], $2::int[]) AS u(id, balance) WHERE m.id = u.id`,
-      changed,
-      changed.map((id) => balances.get(id) ?? 0),
+      pgArrayLiteral(changed),
+      pgArrayLiteral(changed.map((id) => balances.get(id) ?? 0)),
     );
   }
   return { accepted: ok.map((o) => ({ candidate: o.c, entityId: o.id })), facts: { points: ok.map((o) => new Date(o.c.record.occurredAt)) } };

@@ -10,6 +10,7 @@
 //
 // Refreshing a day recomputes it from the facts (delete + insert under a per-tenant advisory lock),
 // so it is idempotent: calling it twice, or for a day that did not change, is harmless.
+import { pgArrayLiteral } from "@/lib/db/array-literal";
 import type { Db } from "@/lib/db/client";
 import type { DbOrTx, Tx } from "@/lib/db/transaction";
 import { invalidateActiveRanges, prefillActiveRanges, rollupLockKey, rollupLockSql } from "./active-ranges";
@@ -313,13 +314,13 @@ export async function appendOrdersToRollups(tx: Tx, tenantId: string, orders: In
      RETURNING day::text`,
     tenantId,
     state.timeZone,
-    orders.placedAt,
-    orders.storeId,
-    orders.tierId,
-    orders.memberId,
-    orders.channel,
-    orders.status,
-    orders.totalMinor,
+    pgArrayLiteral(orders.placedAt),
+    pgArrayLiteral(orders.storeId),
+    pgArrayLiteral(orders.tierId),
+    pgArrayLiteral(orders.memberId),
+    pgArrayLiteral(orders.channel),
+    pgArrayLiteral(orders.status),
+    pgArrayLiteral(orders.totalMinor),
   );
   const days = [...new Set(inserted.map((r) => r.day))].sort();
   await invalidateActiveRanges(tx, tenantId, days);
@@ -338,7 +339,7 @@ async function compactOrderDays(tx: Tx, tenantId: string, days: readonly string[
     `SELECT day::text FROM "rollup_order_days" WHERE tenant_id = $1::uuid AND day = ANY($2::date[])
      GROUP BY day HAVING COUNT(*) > 2 * COUNT(DISTINCT (${keys})) + 64`,
     tenantId,
-    [...days],
+    pgArrayLiteral([...days]),
   );
   if (!fragmented.length) return;
   await tx.$executeRawUnsafe(
@@ -346,6 +347,6 @@ async function compactOrderDays(tx: Tx, tenantId: string, days: readonly string[
      INSERT INTO "rollup_order_days" (tenant_id, day, ${keys}, orders, gmv_minor)
      SELECT tenant_id, day, ${keys}, SUM(orders), SUM(gmv_minor) FROM gone GROUP BY tenant_id, day, ${keys}`,
     tenantId,
-    fragmented.map((f) => f.day),
+    pgArrayLiteral(fragmented.map((f) => f.day)),
   );
 }
