@@ -27,7 +27,7 @@ export function pgArrayLiteral(values: readonly ArrayElement[]): string {
     else {
       const s = v instanceof Date ? v.toISOString() : v;
       // "NULL" unquoted would be read as SQL NULL, so the word is always quoted.
-      parts[i] = BARE_ELEMENT.test(s) && s.toUpperCase() !== "NULL" ? s : `"${s.replace(NEEDS_ESCAPE, "\\$&")}"`;
+      parts[i] = BARE_ELEMENT.test(s) && !(s.length === 4 && s.toUpperCase() === "NULL") ? s : `"${s.replace(NEEDS_ESCAPE, "\\$&")}"`;
     }
   }
   return `{${parts.join(",")}}`;
