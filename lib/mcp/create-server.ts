@@ -97,7 +97,7 @@ export function authInfoFor(binding: RequestBinding): AuthInfo {
 
 function bindingOf(extra: { authInfo?: AuthInfo }): RequestBinding {
   const binding = (extra.authInfo?.extra as Record<symbol, unknown> | undefined)?.[BINDING] as RequestBinding | undefined;
-  // Every request goes through handleMcpRequest, which binds one; reaching here without is a bug.
+  // Every request goes through answerMcpRequest, which binds one; reaching here without is a bug.
   if (!binding) throw new McpError(ErrorCode.InternalError, "Internal error: request without a bound credential.");
   return binding;
 }

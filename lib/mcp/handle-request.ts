@@ -1,10 +1,9 @@
-// /api/mcp over Streamable HTTP, stateless: a new server and transport per request. Before the SDK
-// sees a request this checks, in order: method, Origin, keys in the URL, MCP-Protocol-Version,
-// the Bearer key, the key's rate limit, content type and body size, and JSON. Every request ends in
-// an audit event — tool calls through the guard, everything else here — and a request whose audit
-// event cannot be written fails closed.
+// /api/mcp over Streamable HTTP, stateless: a pooled server and a new transport per request. Before
+// the SDK sees a request this checks, in order: method, Origin, keys in the URL, MCP-Protocol-Version,
+// the Bearer key, the key's rate limit, content type and body size, JSON, the message's shape and
+// params, and Accept. Every request ends in an audit event — tool calls through the guard,
+// everything else here — and a request whose audit event cannot be written fails closed.
 import crypto from "node:crypto";
-import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import { ClientRequestSchema, isJSONRPCRequest, type JSONRPCMessage, JSONRPCMessageSchema } from "@modelcontextprotocol/sdk/types.js";
 import { audit, type AuditEventInput } from "@/lib/audit/record-audit-event";
 import type { Db } from "@/lib/db/client";
@@ -20,6 +19,7 @@ import { insufficientScopeChallenge, unauthorizedChallenge } from "@/lib/oauth/m
 import { authenticate, describeRejection } from "./authenticate";
 import { originAllowed } from "./origin";
 import { acquireMcpServer, authInfoFor, releaseMcpServer, type RequestBinding } from "./create-server";
+import { SingleMessageTransport } from "./single-message-transport";
 
 /** Protocol versions this server speaks (2025-03-26 is what the spec assumes when the header is absent). */
 export const SUPPORTED_PROTOCOL_VERSIONS = ["2025-11-25", "2025-06-18", "2025-03-26"] as const;
@@ -34,14 +34,23 @@ const KEY_PARAMS = /^(key|api[_-]?key|token|access[_-]?token|auth|authorization|
 
 type JsonRpcErrorCode = -32700 | -32600 | -32601 | -32602 | -32603 | -32000 | -32001;
 
-function jsonRpcError(status: number, code: JsonRpcErrorCode, message: string, headers: Record<string, string> = {}): Response {
-  return new Response(JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }), {
+/** What the endpoint answers: plain data, written by the route (a Web Response) or the Node endpoint. */
+export type McpAnswer = { status: number; headers: Record<string, string>; body: string | null };
+
+function jsonRpcError(status: number, code: JsonRpcErrorCode, message: string, headers: Record<string, string> = {}): McpAnswer {
+  return {
     status,
     headers: { "Content-Type": "application/json", "Cache-Control": "no-store", ...headers },
-  });
+    body: JSON.stringify({ jsonrpc: "2.0", error: { code, message }, id: null }),
+  };
 }
 
-async function readBody(request: Request): Promise<{ ok: true; text: string } | { ok: false; response: Response; errorCode: string }> {
+/** The server's answer to the one message: its response as JSON, or 202 with no body when there is nothing to answer. */
+function rpcAnswer(response: JSONRPCMessage | null): McpAnswer {
+  return response ? { status: 200, headers: { "Content-Type": "application/json" }, body: JSON.stringify(response) } : { status: 202, headers: {}, body: null };
+}
+
+async function readBody(request: Request): Promise<{ ok: true; text: string } | { ok: false; response: McpAnswer; errorCode: string }> {
   let body: Awaited<ReturnType<typeof readBodyCapped>>;
   try {
     body = await readBodyCapped(request, MAX_BODY_BYTES);
@@ -58,13 +67,19 @@ async function readBody(request: Request): Promise<{ ok: true; text: string } | 
 }
 
 /** PostgreSQL is down or restarting: the request was not completed; the pool reconnects by itself. */
-function databaseUnavailable(): Response {
+function databaseUnavailable(): McpAnswer {
   return jsonRpcError(503, -32603, "The service's database is unavailable; try again shortly.", { "Retry-After": "5" });
 }
 
 type Outcome = { status: number; outcome: "ok" | "denied" | "error"; errorCode?: string };
 
+/** The route's handler (app/api/mcp/route.ts): the answer as a Web Response. */
 export async function handleMcpRequest(request: Request): Promise<Response> {
+  const answer = await answerMcpRequest(request);
+  return new Response(answer.body, { status: answer.status, headers: answer.headers });
+}
+
+export async function answerMcpRequest(request: Request): Promise<McpAnswer> {
   const started = performance.now();
   const requestId = crypto.randomUUID();
   let db: Db;
@@ -79,7 +94,7 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
   // Events before authentication have no tenant; they go to the global chain.
   const record = (event: Omit<AuditEventInput, "surface" | "requestId" | "latencyMs">) =>
     audit(db, { ...event, surface: "mcp", requestId, latencyMs: Math.round(performance.now() - started), clientName: event.clientName ?? userAgent });
-  const refuse = async (response: Response, action: string, errorCode: string, extra: Partial<AuditEventInput> = {}) => {
+  const refuse = async (response: McpAnswer, action: string, errorCode: string, extra: Partial<AuditEventInput> = {}) => {
     await record({ tenantId: null, actorType: "anonymous", action, outcome: "denied", errorCode, ...extra });
     return response;
   };
@@ -181,10 +196,11 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
     const paramsSchema = rpcRequest ? CLIENT_REQUEST_SCHEMAS.get(rpcRequest.method) : undefined;
     if (rpcRequest && paramsSchema && !paramsSchema.safeParse(rpcRequest).success) {
       await record({ ...actor, action: method, outcome: "denied", errorCode: "invalid_params", clientName: client?.name ?? userAgent });
-      return new Response(JSON.stringify({ jsonrpc: "2.0", id: rpcRequest.id, error: { code: -32602, message: `Invalid params for ${rpcRequest.method}; see the MCP specification.` } }), {
+      return {
         status: 200,
         headers: { "Content-Type": "application/json", "Cache-Control": "no-store" },
-      });
+        body: JSON.stringify({ jsonrpc: "2.0", id: rpcRequest.id, error: { code: -32602, message: `Invalid params for ${rpcRequest.method}; see the MCP specification.` } }),
+      };
     }
 
     // OAuth clients learn about a missing scope from HTTP (403 insufficient_scope) so they can ask
@@ -198,23 +214,30 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
       }
     }
 
+    // Streamable HTTP: the client must accept both JSON and an event stream, whichever the server picks.
+    const accept = request.headers.get("accept") ?? "";
+    if (!accept.includes("application/json") || !accept.includes("text/event-stream")) {
+      await record({ ...actor, action: method, outcome: "denied", errorCode: "not_acceptable", clientName: client?.name ?? userAgent });
+      return jsonRpcError(406, -32000, "Not Acceptable: Client must accept both application/json and text/event-stream");
+    }
+
     const binding: RequestBinding = {
       ctx: { db, tenant, credential, requestId, now: new Date(), surface: "mcp", client },
       rawToolArguments: method === "tools/call" ? (parsed as { params?: { arguments?: unknown } }).params?.arguments : undefined,
     };
     const server = acquireMcpServer(credential.scopes);
-    const transport = new OutcomeNotingTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
+    const transport = new SingleMessageTransport();
     await server.connect(transport);
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
     try {
-      const timeout = new Promise<Response>((resolve) => {
+      const timeout = new Promise<McpAnswer>((resolve) => {
         timer = setTimeout(() => {
           timedOut = true;
           resolve(jsonRpcError(504, -32603, `The request took longer than ${REQUEST_TIMEOUT_MS / 1000} s and was abandoned.`));
         }, REQUEST_TIMEOUT_MS);
       });
-      const response = await Promise.race([transport.handleRequest(request, { parsedBody: parsed, authInfo: authInfoFor(binding) }), timeout]);
+      const answer = await Promise.race([transport.deliver(rpc, authInfoFor(binding)).then(rpcAnswer), timeout]);
       if (binding.databaseUnavailable) {
         // The tool call could not complete (or not be audited) because PostgreSQL went away: a
         // retryable HTTP error, not a JSON-RPC error inside a 200.
@@ -223,7 +246,7 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
       }
       // tools/call is audited by the guard with its tool name and arguments; the rest here.
       if (method !== "tools/call") {
-        const outcome = classify(response, transport.sentErrorCode);
+        const outcome = classify(answer, transport.sentErrorCode);
         await record({
           ...actor,
           action: method,
@@ -234,7 +257,7 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
           clientVersion: client?.version ?? null,
         });
       }
-      return response;
+      return answer;
     } finally {
       clearTimeout(timer);
       await transport.close();
@@ -254,22 +277,9 @@ export async function handleMcpRequest(request: Request): Promise<Response> {
   }
 }
 
-/**
- * The stateless transport of one request, noting the JSON-RPC error code of the answer it sends (if
- * it is an error), so that the answer's outcome is known without reading the response again.
- */
-class OutcomeNotingTransport extends WebStandardStreamableHTTPServerTransport {
-  sentErrorCode: number | string | undefined;
-
-  override send(message: JSONRPCMessage, options?: Parameters<WebStandardStreamableHTTPServerTransport["send"]>[1]): Promise<void> {
-    if ("error" in message) this.sentErrorCode = message.error.code;
-    return super.send(message, options);
-  }
-}
-
 /** The outcome of an answered request, from its HTTP status and the JSON-RPC error it carried. */
-function classify(response: Response, errorCode: number | string | undefined): Outcome {
-  if (response.status >= 400) return { status: response.status, outcome: response.status < 500 ? "denied" : "error", errorCode: `http_${response.status}` };
-  if (errorCode !== undefined) return { status: response.status, outcome: "error", errorCode: `jsonrpc_${String(errorCode)}` };
-  return { status: response.status, outcome: "ok" };
+function classify(answer: McpAnswer, errorCode: number | undefined): Outcome {
+  if (answer.status >= 400) return { status: answer.status, outcome: answer.status < 500 ? "denied" : "error", errorCode: `http_${answer.status}` };
+  if (errorCode !== undefined) return { status: answer.status, outcome: "error", errorCode: `jsonrpc_${String(errorCode)}` };
+  return { status: answer.status, outcome: "ok" };
 }

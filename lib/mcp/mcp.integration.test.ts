@@ -325,6 +325,28 @@ describe(`/api/mcp on ${testRuntime()}`, () => {
     expect((await raw({ body: initialize, headers: auth })).status).toBe(200);
   });
 
+  it("answers a notification with 202 and no body, and a client that cannot take JSON and an event stream with an audited 406", async () => {
+    const issued = await issueApiKey(database.db, { tenantId: demoId, name: "accept test", preset: "metrics:read" });
+    const auth = { Authorization: `Bearer ${issued.secret}`, "MCP-Protocol-Version": "2025-06-18" };
+    const notification = await raw({ body: JSON.stringify({ jsonrpc: "2.0", method: "notifications/initialized" }), headers: auth });
+    expect(notification.status).toBe(202);
+    expect(await notification.text()).toBe("");
+    const toolCall = JSON.stringify({ jsonrpc: "2.0", id: 7, method: "tools/call", params: { name: "list_metrics", arguments: {} } });
+    for (const accept of ["application/json", "text/event-stream", "*/*"]) {
+      const refused = await raw({ body: toolCall, headers: { ...auth, Accept: accept } });
+      expect(refused.status).toBe(406);
+      expect((await refused.json()) as unknown).toMatchObject({ error: { code: -32000, message: expect.stringContaining("application/json and text/event-stream") } });
+    }
+    const events = await database.db.auditEvent.findMany({ where: { actorId: issued.key.id }, orderBy: { seq: "asc" }, select: { action: true, outcome: true, errorCode: true } });
+    expect(events).toEqual([
+      { action: "notifications/initialized", outcome: "ok", errorCode: null },
+      ...Array.from({ length: 3 }, () => ({ action: "tools/call", outcome: "denied", errorCode: "not_acceptable" })),
+    ]);
+    const answered = await raw({ body: toolCall, headers: auth });
+    expect(answered.status).toBe(200);
+    expect((await answered.json()) as unknown).toMatchObject({ jsonrpc: "2.0", id: 7, result: { structuredContent: expect.anything() } });
+  });
+
   it("wrote one audit event per HTTP request, and the chains verify", async () => {
     const events = await database.db.auditEvent.count({ where: { surface: "mcp" } });
     expect(events).toBe(httpRequests);

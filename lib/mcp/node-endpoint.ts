@@ -1,6 +1,6 @@
 // /api/mcp served straight from Node's HTTP server (bin/socode-server.mjs), ahead of the Next.js
 // router, which costs ~1 ms of CPU per request before a route handler runs (docs/benchmarks.md,
-// "Hot path"). The same handler as app/api/mcp/route.ts (handleMcpRequest: every check, the guard
+// "Hot path"). The same handler as app/api/mcp/route.ts (answerMcpRequest: every check, the guard
 // and the audit are in it), compiled by Next.js with the rest of the app and exposed here once the
 // server has started (instrumentation.ts): no second build, no second module graph beyond what
 // Next.js already loads, and the process-wide state (database, caches, audit group commit, rate
@@ -13,7 +13,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { env } from "@/lib/env";
 import { SECURITY_HEADERS, staticContentSecurityPolicy } from "@/lib/http/security-headers";
-import { handleMcpRequest } from "./handle-request";
+import { answerMcpRequest } from "./handle-request";
 
 /** What bin/socode-server.mjs looks up on globalThis (plain JavaScript: it has no TypeScript loader). */
 export type NodeMcpEndpoint = {
@@ -25,6 +25,8 @@ export type NodeMcpEndpoint = {
 export const NODE_MCP_ENDPOINT = Symbol.for("socode.mcp.nodeEndpoint");
 
 const PATH = "/api/mcp";
+/** How long an answer waits for the rest of a refused body to be read and dropped (read-body.ts stops at 5 s). */
+const DISCARD_WAIT_MS = 5_000;
 // HEAD and OPTIONS stay with Next.js, which derives them from route.ts's exports.
 const METHODS = new Set(["POST", "GET", "DELETE"]);
 const FIXED_HEADERS: [string, string][] = [...SECURITY_HEADERS, staticContentSecurityPolicy(process.env.NODE_ENV === "development")].map(({ key, value }) => [key, value]);
@@ -48,17 +50,37 @@ function toWebRequest(req: IncomingMessage): Request {
   });
 }
 
+/** Resolves when the request's body has been read to its end, the request is gone, or after DISCARD_WAIT_MS. */
+function bodyEnd(req: IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, DISCARD_WAIT_MS);
+    function done() {
+      clearTimeout(timer);
+      req.off("end", done);
+      req.off("close", done);
+      resolve();
+    }
+    req.once("end", done);
+    req.once("close", done);
+  });
+}
+
 async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
-    const response = await handleMcpRequest(toWebRequest(req));
-    const body = response.body ? Buffer.from(await response.arrayBuffer()) : undefined;
-    const headers: [string, string][] = [...FIXED_HEADERS];
-    response.headers.forEach((value, key) => headers.push([key, value]));
-    if (body) headers.push(["content-length", String(body.byteLength)]);
-    res.writeHead(response.status, headers.flat());
-    res.end(body);
+    const request = toWebRequest(req);
+    const answer = await answerMcpRequest(request);
+    // Refused as too large, the rest of a body is still being read and dropped
+    // (lib/http/read-body.ts). Answering now and closing the connection with the client's bytes
+    // still unread makes the kernel reset it, and the client can lose the answer: wait (bounded)
+    // until the body has been read to its end. A body never read (refused before) is not waited for.
+    if (request.bodyUsed && !req.complete) await bodyEnd(req);
+    const headers: string[] = FIXED_HEADERS.flat();
+    for (const [key, value] of Object.entries(answer.headers)) headers.push(key, value);
+    if (answer.body !== null) headers.push("content-length", String(Buffer.byteLength(answer.body)));
+    res.writeHead(answer.status, headers);
+    res.end(answer.body ?? undefined);
   } catch (err) {
-    // handleMcpRequest answers every failure itself; reaching here is a bug in this adapter.
+    // answerMcpRequest answers every failure itself; reaching here is a bug in this adapter.
     console.error("[socode] /api/mcp (node endpoint) failed", err);
     if (!res.headersSent) {
       res.writeHead(500, [...FIXED_HEADERS, ["content-type", "application/json"], ["cache-control", "no-store"]].flat());
