@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/test/database";
 import { Fraction } from "./exact";
-import { explainChange, type ExplainChangeResult } from "./explain-change";
+import { explainChange, ExplainChangeInput, type ExplainChangeResult } from "./explain-change";
 import { rebuildRollups } from "./rollups";
 import { createFixture, NOW, type Fixture } from "./test-fixtures";
 
@@ -32,6 +32,17 @@ function checkAddsUp(r: ExplainChangeResult) {
 }
 
 describe("explainChange", () => {
+  it("says what dimensions it needs when they are missing or malformed, not zod's bare \"Invalid input\"", () => {
+    const issue = (input: unknown) => {
+      const parsed = ExplainChangeInput.safeParse(input);
+      return parsed.success ? null : parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ");
+    };
+    expect(issue({ metric: "gmv", window: "last_week" })).toMatch(/^dimensions: required: a dimension to attribute the change to, or a list of 1 to 3, such as "coupon_pool"/);
+    expect(issue({ metric: "gmv", window: "last_week", dimensions: ["store", "tier", "channel", "region"] })).toMatch(/^dimensions: expected: .*list of 1 to 3/);
+    expect(issue({ metric: "gmv", window: "last_week", dimensions: 5 })).toMatch(/^dimensions: expected: /);
+    expect(issue({ metric: "gmv", window: "last_week", dimensions: "store" })).toBeNull();
+  });
+
   it("additive metric: per-store changes equal hand-written SQL and add up exactly", async () => {
     const r = await explainChange(t.db, fx.tenant, { metric: "orders", window: "last_week", compareTo: "prior_week", dimensions: ["store", "channel"] }, { now: NOW });
     const rows = await t.db.$queryRawUnsafe<{ k: string; d: string }[]>(

@@ -39,7 +39,11 @@ export const ExplainChangeInput = z.object({
   window: WindowSpecSchema.describe("The window whose value changed"),
   compareTo: CompareSpecSchema.default("previous_period").describe("The window it changed from (default previous_period)"),
   dimensions: z
-    .union([z.string().min(1).max(40), z.array(z.string().min(1).max(40)).min(1).max(3)])
+    .union([z.string().min(1).max(40), z.array(z.string().min(1).max(40)).min(1).max(3)], {
+      // zod's own message for a failed union is "Invalid input"; say what is expected instead.
+      error: (issue) =>
+        `${issue.input === undefined ? "required" : "expected"}: a dimension to attribute the change to, or a list of 1 to 3, such as "coupon_pool" or ["store", "tier"] (list_metrics shows each metric's dimensions)`,
+    })
     .describe("Dimension(s) to attribute the change to, e.g. coupon_pool or store"),
   filters: FiltersSchema.optional(),
   limit: z.number().int().min(1).max(50).optional().describe("Contributors listed per dimension (default 10); the rest are summed as others"),
