@@ -25,8 +25,6 @@ export type NodeMcpEndpoint = {
 export const NODE_MCP_ENDPOINT = Symbol.for("socode.mcp.nodeEndpoint");
 
 const PATH = "/api/mcp";
-/** How long an answer waits for the rest of a refused body to be read and dropped (read-body.ts stops at 5 s). */
-const DISCARD_WAIT_MS = 5_000;
 // HEAD and OPTIONS stay with Next.js, which derives them from route.ts's exports.
 const METHODS = new Set(["POST", "GET", "DELETE"]);
 const FIXED_HEADERS: [string, string][] = [...SECURITY_HEADERS, staticContentSecurityPolicy(process.env.NODE_ENV === "development")].map(({ key, value }) => [key, value]);
@@ -50,30 +48,9 @@ function toWebRequest(req: IncomingMessage): Request {
   });
 }
 
-/** Resolves when the request's body has been read to its end, the request is gone, or after DISCARD_WAIT_MS. */
-function bodyEnd(req: IncomingMessage): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(done, DISCARD_WAIT_MS);
-    function done() {
-      clearTimeout(timer);
-      req.off("end", done);
-      req.off("close", done);
-      resolve();
-    }
-    req.once("end", done);
-    req.once("close", done);
-  });
-}
-
 async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
-    const request = toWebRequest(req);
-    const answer = await answerMcpRequest(request);
-    // Refused as too large, the rest of a body is still being read and dropped
-    // (lib/http/read-body.ts). Answering now and closing the connection with the client's bytes
-    // still unread makes the kernel reset it, and the client can lose the answer: wait (bounded)
-    // until the body has been read to its end. A body never read (refused before) is not waited for.
-    if (request.bodyUsed && !req.complete) await bodyEnd(req);
+    const answer = await answerMcpRequest(toWebRequest(req));
     const headers: string[] = FIXED_HEADERS.flat();
     for (const [key, value] of Object.entries(answer.headers)) headers.push(key, value);
     if (answer.body !== null) headers.push("content-length", String(Buffer.byteLength(answer.body)));
