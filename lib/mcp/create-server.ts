@@ -1,7 +1,7 @@
 // The MCP server, built once per process: tool definitions and their JSON Schemas, the tools/list of
 // each scope set, the JSON Schema validator and the request handlers. A request only binds the
-// caller's context (see RequestBinding) to a server taken from a small pool and to its own
-// stateless transport. Tools are generated from the operation catalogue, filtered by the
+// caller's context (see RequestBinding) to a server taken from a small pool, each connected once to
+// its own one-message transport. Tools are generated from the operation catalogue, filtered by the
 // credential's scopes, and every call goes through lib/operations/invoke.ts. Uses the SDK's
 // low-level Server so that every call — including ones with invalid arguments or for tools the key
 // may not use — reaches the guard and is audited.
@@ -30,6 +30,7 @@ import { hasScope } from "@/lib/governance/scopes";
 import type { Operation } from "@/lib/operations/operation";
 import { getPrompt, PROMPTS } from "./prompts";
 import { listMetricResources, readMetricResource } from "./resources";
+import { SingleMessageTransport } from "./single-message-transport";
 import pkg from "@/package.json" with { type: "json" };
 
 export const SERVER_INFO = { name: "socode", title: "SoCode", version: pkg.version };
@@ -172,21 +173,37 @@ function buildServer(withMetrics: boolean): Server {
   return server;
 }
 
-// Idle servers, by profile (a key with metrics:read also gets resources and prompts). A server
-// serves one request at a time: taken here, connected to that request's transport, closed and
-// returned. Bounded: a burst beyond it builds servers that are then dropped.
-const IDLE_SERVERS_MAX = 128;
-const idle = { withMetrics: [] as Server[], toolsOnly: [] as Server[] };
+/** A pooled server and the transport it stays connected to: a request delivers its message through it. */
+export type ConnectedMcpServer = { server: Server; transport: SingleMessageTransport };
 
-/** A server for this credential's profile, not connected to any transport. Give it back with releaseMcpServer. */
-export function acquireMcpServer(scopes: readonly string[]): Server {
+// Idle servers, by profile (a key with metrics:read also gets resources and prompts). A server
+// serves one request at a time: taken here, handed that request's one message through its own
+// transport (connected once, when the server is built), and returned. Connecting and closing per
+// request cost more than the rest of the SDK's work for a call (the SDK aborts every handler it
+// still tracks on close, and builds an error for it). Bounded: a burst beyond it builds servers
+// that are then dropped.
+const IDLE_SERVERS_MAX = 128;
+const idle = { withMetrics: [] as ConnectedMcpServer[], toolsOnly: [] as ConnectedMcpServer[] };
+
+/** A connected server for this credential's profile. Give it back with releaseMcpServer, or discardMcpServer. */
+export async function acquireMcpServer(scopes: readonly string[]): Promise<ConnectedMcpServer> {
   const withMetrics = hasScope(scopes, "metrics:read");
-  return (withMetrics ? idle.withMetrics : idle.toolsOnly).pop() ?? buildServer(withMetrics);
+  const pooled = (withMetrics ? idle.withMetrics : idle.toolsOnly).pop();
+  if (pooled) return pooled;
+  const server = buildServer(withMetrics);
+  const transport = new SingleMessageTransport();
+  await server.connect(transport);
+  return { server, transport };
 }
 
-/** Closes the server's transport and keeps the server for the next request. */
-export async function releaseMcpServer(server: Server, scopes: readonly string[]): Promise<void> {
-  await server.close();
+/** Keeps the server, still connected, for the next request of this profile. */
+export function releaseMcpServer(connected: ConnectedMcpServer, scopes: readonly string[]): void {
   const list = hasScope(scopes, "metrics:read") ? idle.withMetrics : idle.toolsOnly;
-  if (list.length < IDLE_SERVERS_MAX) list.push(server);
+  if (list.length < IDLE_SERVERS_MAX) list.push(connected);
+  else void connected.server.close();
+}
+
+/** Closes a server whose handler may still be running (its request timed out): it is not reused. */
+export async function discardMcpServer(connected: ConnectedMcpServer): Promise<void> {
+  await connected.server.close();
 }

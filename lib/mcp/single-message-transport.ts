@@ -18,15 +18,14 @@ export class SingleMessageTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
   onmessage?: Transport["onmessage"];
-  /** The JSON-RPC error code of the answer, when the answer is an error. */
-  sentErrorCode: number | undefined;
   private awaiting: { id: RequestId; resolve: (response: JSONRPCMessage) => void } | undefined;
   private closed = false;
 
   async start(): Promise<void> {}
 
   /**
-   * Hands `message` to the connected server. Resolves with the server's response when the message
+   * Hands `message` to the connected server, which handles one message at a time on this transport
+   * (the server pool in create-server.ts lends it to one request at a time). Resolves with the server's response when the message
    * is a request (it has a method and an id), at once with null otherwise.
    */
   deliver(message: JSONRPCMessage, authInfo: AuthInfo): Promise<JSONRPCMessage | null> {
@@ -48,7 +47,6 @@ export class SingleMessageTransport implements Transport {
     const awaiting = this.awaiting;
     if (!awaiting || message.id !== awaiting.id) throw new Error(`No request with id ${String(message.id)} awaits a response on this transport.`);
     this.awaiting = undefined;
-    if ("error" in message) this.sentErrorCode = message.error.code;
     awaiting.resolve(message);
   }
 
