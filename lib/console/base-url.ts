@@ -1,7 +1,7 @@
 import { env } from "@/lib/env";
 
 /** The URL clients should use: SOCODE_PUBLIC_URL when set, else the host the browser used. */
-export function publicBaseUrl(headers: Headers): string {
+export function publicBaseUrl(headers: Pick<Headers, "get">): string {
   const configured = env().SOCODE_PUBLIC_URL;
   if (configured) return configured.replace(/\/+$/, "");
   const host = headers.get("x-forwarded-host") ?? headers.get("host") ?? `localhost:${env().PORT}`;

@@ -1,4 +1,4 @@
-// /api/mcp over Streamable HTTP, stateless: a pooled server and a new transport per request. Before
+// /api/mcp over Streamable HTTP, stateless: a pooled server, connected to its own transport, per request. Before
 // the SDK sees a request this checks, in order: method, Origin, keys in the URL, MCP-Protocol-Version,
 // the Bearer key, the key's rate limit, content type and body size, JSON, the message's shape and
 // params, and Accept. Every request ends in an audit event — tool calls through the guard,
@@ -13,13 +13,12 @@ import { env } from "@/lib/env";
 import { mayUse, requiredScopes } from "@/lib/governance/guard";
 import { findOperation } from "@/lib/operations/catalogue";
 import { rateLimiter } from "@/lib/governance/rate-limit";
-import { readBodyCapped } from "@/lib/http/read-body";
+import { type CappedBody, readBodyCapped } from "@/lib/http/read-body";
 import { DEFAULT_CHALLENGE_SCOPE, oauthUrls } from "@/lib/oauth/config";
 import { insufficientScopeChallenge, unauthorizedChallenge } from "@/lib/oauth/metadata";
 import { authenticate, describeRejection } from "./authenticate";
 import { originAllowed } from "./origin";
-import { acquireMcpServer, authInfoFor, releaseMcpServer, type RequestBinding } from "./create-server";
-import { SingleMessageTransport } from "./single-message-transport";
+import { acquireMcpServer, authInfoFor, discardMcpServer, releaseMcpServer, type RequestBinding } from "./create-server";
 
 /** Protocol versions this server speaks (2025-03-26 is what the spec assumes when the header is absent). */
 export const SUPPORTED_PROTOCOL_VERSIONS = ["2025-11-25", "2025-06-18", "2025-03-26"] as const;
@@ -33,6 +32,19 @@ const CLIENT_REQUEST_SCHEMAS: ReadonlyMap<string, (typeof ClientRequestSchema.op
 const KEY_PARAMS = /^(key|api[_-]?key|token|access[_-]?token|auth|authorization|bearer)$/i;
 
 type JsonRpcErrorCode = -32700 | -32600 | -32601 | -32602 | -32603 | -32000 | -32001;
+
+/**
+ * What the endpoint reads of an HTTP request: a view of a Web Request (the route) or of Node's
+ * request (lib/mcp/node-endpoint.ts, which builds no Web Request for it).
+ */
+export type McpHttpRequest = {
+  method: string;
+  /** The absolute URL. */
+  url: string;
+  headers: Pick<Headers, "get">;
+  /** The body, refused beyond maxBytes (lib/http/read-body.ts). */
+  readBody(maxBytes: number): Promise<CappedBody>;
+};
 
 /** What the endpoint answers: plain data, written by the route (a Web Response) or the Node endpoint. */
 export type McpAnswer = { status: number; headers: Record<string, string>; body: string | null };
@@ -50,10 +62,10 @@ function rpcAnswer(response: JSONRPCMessage | null): McpAnswer {
   return response ? { status: 200, headers: { "Content-Type": "application/json" }, body: JSON.stringify(response) } : { status: 202, headers: {}, body: null };
 }
 
-async function readBody(request: Request): Promise<{ ok: true; text: string } | { ok: false; response: McpAnswer; errorCode: string }> {
+async function readBody(request: McpHttpRequest): Promise<{ ok: true; text: string } | { ok: false; response: McpAnswer; errorCode: string }> {
   let body: Awaited<ReturnType<typeof readBodyCapped>>;
   try {
-    body = await readBodyCapped(request, MAX_BODY_BYTES);
+    body = await request.readBody(MAX_BODY_BYTES);
   } catch {
     // The client closed the connection mid-body: its mistake, not a server (or database) failure.
     return { ok: false, response: jsonRpcError(400, -32700, "The request body ended before it was complete."), errorCode: "body_incomplete" };
@@ -75,11 +87,16 @@ type Outcome = { status: number; outcome: "ok" | "denied" | "error"; errorCode?:
 
 /** The route's handler (app/api/mcp/route.ts): the answer as a Web Response. */
 export async function handleMcpRequest(request: Request): Promise<Response> {
-  const answer = await answerMcpRequest(request);
+  const answer = await answerMcpRequest({
+    method: request.method,
+    url: request.url,
+    headers: request.headers,
+    readBody: (maxBytes) => readBodyCapped(request, maxBytes),
+  });
   return new Response(answer.body, { status: answer.status, headers: answer.headers });
 }
 
-export async function answerMcpRequest(request: Request): Promise<McpAnswer> {
+export async function answerMcpRequest(request: McpHttpRequest): Promise<McpAnswer> {
   const started = performance.now();
   const requestId = crypto.randomUUID();
   let db: Db;
@@ -225,9 +242,7 @@ export async function answerMcpRequest(request: Request): Promise<McpAnswer> {
       ctx: { db, tenant, credential, requestId, now: new Date(), surface: "mcp", client },
       rawToolArguments: method === "tools/call" ? (parsed as { params?: { arguments?: unknown } }).params?.arguments : undefined,
     };
-    const server = acquireMcpServer(credential.scopes);
-    const transport = new SingleMessageTransport();
-    await server.connect(transport);
+    const connected = await acquireMcpServer(credential.scopes);
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
     try {
@@ -237,7 +252,12 @@ export async function answerMcpRequest(request: Request): Promise<McpAnswer> {
           resolve(jsonRpcError(504, -32603, `The request took longer than ${REQUEST_TIMEOUT_MS / 1000} s and was abandoned.`));
         }, REQUEST_TIMEOUT_MS);
       });
-      const answer = await Promise.race([transport.deliver(rpc, authInfoFor(binding)).then(rpcAnswer), timeout]);
+      let errorCode: number | undefined;
+      const delivered = connected.transport.deliver(rpc, authInfoFor(binding)).then((response) => {
+        if (response && "error" in response) errorCode = response.error.code;
+        return rpcAnswer(response);
+      });
+      const answer = await Promise.race([delivered, timeout]);
       if (binding.databaseUnavailable) {
         // The tool call could not complete (or not be audited) because PostgreSQL went away: a
         // retryable HTTP error, not a JSON-RPC error inside a 200.
@@ -246,7 +266,7 @@ export async function answerMcpRequest(request: Request): Promise<McpAnswer> {
       }
       // tools/call is audited by the guard with its tool name and arguments; the rest here.
       if (method !== "tools/call") {
-        const outcome = classify(answer, transport.sentErrorCode);
+        const outcome = classify(answer, errorCode);
         await record({
           ...actor,
           action: method,
@@ -260,10 +280,9 @@ export async function answerMcpRequest(request: Request): Promise<McpAnswer> {
       return answer;
     } finally {
       clearTimeout(timer);
-      await transport.close();
       // A server whose handler may still be running (timed out) is not reused.
-      if (timedOut) await server.close();
-      else await releaseMcpServer(server, credential.scopes);
+      if (timedOut) await discardMcpServer(connected);
+      else releaseMcpServer(connected, credential.scopes);
     }
   } catch (err) {
     // Includes a failure to write the audit event: fail closed.

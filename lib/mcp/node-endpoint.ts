@@ -10,10 +10,10 @@
 // Content Security Policy (lib/http/security-headers.ts). Not added: gzip (MCP answers are small
 // JSON; a proxy in front may compress) and Next's RSC `Vary` header (this route renders no pages).
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { Readable } from "node:stream";
 import { env } from "@/lib/env";
+import { nodeBodyChunks, readChunksCapped } from "@/lib/http/read-body";
 import { SECURITY_HEADERS, staticContentSecurityPolicy } from "@/lib/http/security-headers";
-import { answerMcpRequest } from "./handle-request";
+import { answerMcpRequest, type McpHttpRequest } from "./handle-request";
 
 /** What bin/socode-server.mjs looks up on globalThis (plain JavaScript: it has no TypeScript loader). */
 export type NodeMcpEndpoint = {
@@ -34,23 +34,38 @@ function accepts(req: IncomingMessage): boolean {
   return METHODS.has(req.method ?? "") && url.startsWith(PATH) && (url.length === PATH.length || url[PATH.length] === "?");
 }
 
-function toWebRequest(req: IncomingMessage): Request {
-  const headers = new Headers();
-  const raw = req.rawHeaders;
-  for (let i = 0; i < raw.length; i += 2) headers.append(raw[i] ?? "", raw[i + 1] ?? "");
-  const hasBody = req.method !== "GET";
-  return new Request(`http://${req.headers.host ?? "localhost"}${req.url ?? PATH}`, {
-    method: req.method,
+/**
+ * The request as answerMcpRequest reads it. Header values as a Web Request's `Headers` gives them
+ * (repeated headers joined with ", ", which Node's `req.headers` does not do for all of them, e.g.
+ * Authorization), read from the raw headers once, when first asked for.
+ */
+function viewOf(req: IncomingMessage): McpHttpRequest {
+  let byName: Map<string, string> | undefined;
+  const headers = {
+    get(name: string): string | null {
+      if (!byName) {
+        byName = new Map();
+        const raw = req.rawHeaders;
+        for (let i = 0; i + 1 < raw.length; i += 2) {
+          const key = (raw[i] as string).toLowerCase();
+          const seen = byName.get(key);
+          byName.set(key, seen === undefined ? (raw[i + 1] as string) : `${seen}, ${raw[i + 1] as string}`);
+        }
+      }
+      return byName.get(name.toLowerCase()) ?? null;
+    },
+  };
+  return {
+    method: req.method ?? "GET",
+    url: `http://${req.headers.host ?? "localhost"}${req.url ?? PATH}`,
     headers,
-    body: hasBody ? (Readable.toWeb(req) as ReadableStream<Uint8Array>) : undefined,
-    // @ts-expect-error: Node's fetch needs `duplex` for a streamed body; lib.dom's RequestInit lacks it.
-    duplex: hasBody ? "half" : undefined,
-  });
+    readBody: (maxBytes) => readChunksCapped(headers.get("content-length"), nodeBodyChunks(req), maxBytes),
+  };
 }
 
 async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
   try {
-    const answer = await answerMcpRequest(toWebRequest(req));
+    const answer = await answerMcpRequest(viewOf(req));
     const headers: string[] = FIXED_HEADERS.flat();
     for (const [key, value] of Object.entries(answer.headers)) headers.push(key, value);
     if (answer.body !== null) headers.push("content-length", String(Buffer.byteLength(answer.body)));

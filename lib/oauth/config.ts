@@ -44,6 +44,6 @@ export function oauthUrlsFromBase(base: string): OAuthUrls {
   };
 }
 
-export function oauthUrls(headers: Headers): OAuthUrls {
+export function oauthUrls(headers: Pick<Headers, "get">): OAuthUrls {
   return oauthUrlsFromBase(publicBaseUrl(headers));
 }
