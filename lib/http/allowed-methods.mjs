@@ -71,6 +71,23 @@ function pathnameOf(url) {
   }
 }
 
+/**
+ * The path and methods of a request target, remembered per target: every request passes here, and
+ * most of them ask for the same few (/api/mcp above all). Bounded; forgotten all at once when full.
+ */
+const ROUTES_REMEMBERED = 1024;
+const routesByTarget = new Map();
+function routeOf(target) {
+  let route = routesByTarget.get(target);
+  if (!route) {
+    const pathname = pathnameOf(target);
+    route = { pathname, ...allowedMethods(pathname) };
+    if (routesByTarget.size >= ROUTES_REMEMBERED) routesByTarget.clear();
+    routesByTarget.set(target, route);
+  }
+  return route;
+}
+
 function refusal(method, pathname, allow) {
   return JSON.stringify({
     error: "method_not_allowed",
@@ -84,8 +101,7 @@ function refusal(method, pathname, allow) {
  */
 export function answerUnsupportedMethod(req, res) {
   const method = (req.method ?? "GET").toUpperCase();
-  const pathname = pathnameOf(req.url);
-  const { kind, methods } = allowedMethods(pathname);
+  const { pathname, kind, methods } = routeOf(req.url ?? "/");
   if (kind === "page" && method === "OPTIONS") {
     res.writeHead(204, { Allow: methods.join(", "), "Cache-Control": "no-store" });
     res.end();
