@@ -5,8 +5,10 @@
 // request has its audit event, and that every audit chain verifies. Samples the app's peak RSS.
 //
 //   npm run build
-//   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/socode_load npx tsx bench/load/mixed-load.ts [--seconds 60] [--connections 64] [--scale small|medium] [--pool N] [--cpu-prof DIR]
+//   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/socode_load npx tsx bench/load/mixed-load.ts [--seconds 60] [--connections 64] [--scale small|medium] [--mix all|query_metric] [--pool N] [--cpu-prof DIR]
 //
+// --mix query_metric keeps only the query_metric calls (the hot path of issue 13: certified metrics
+// from the rollups, both tenants, the same weights and arguments); the default is the whole mix.
 // The database named by DATABASE_URL is dropped and recreated (it must not be one you care about).
 // Exits 1 when an invariant fails; prints a JSON summary.
 import fs from "node:fs";
@@ -39,6 +41,7 @@ const { values } = parseArgs({
     seconds: { type: "string", default: "60" },
     connections: { type: "string", default: "64" },
     scale: { type: "string", default: "small" },
+    mix: { type: "string", default: "all" },
     "rss-limit-mb": { type: "string", default: "600" },
     // The app's connections to PostgreSQL (SOCODE_DB_POOL_SIZE; the app's default is 20).
     pool: { type: "string" },
@@ -50,6 +53,8 @@ const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const scale = values.scale as "small" | "medium";
 const rssLimitMb = Number(values["rss-limit-mb"]);
+if (values.mix !== "all" && values.mix !== "query_metric") throw new Error(`--mix must be all or query_metric, not ${values.mix}`);
+const mixName = values.mix;
 const url = process.env.DATABASE_URL ?? "";
 
 const pick = <T>(items: readonly T[]): T => items[Math.floor(Math.random() * items.length)] as T;
@@ -96,7 +101,7 @@ async function main() {
   try {
     // The call mix: [weight, kind, arguments builder, expected tool error].
     type Mix = { weight: number; kind: string; tenant: "demo" | "demo-b"; build: () => unknown; expect?: string };
-    const mix: Mix[] = [
+    const wholeMix: Mix[] = [
       { weight: 12, kind: "query_metric gmv last_week by store", tenant: "demo", build: () => toolCall("query_metric", { metric: "gmv", window: "last_week", groupBy: "store" }) },
       { weight: 6, kind: "query_metric redemption_rate last_14_days by coupon_pool", tenant: "demo", build: () => toolCall("query_metric", { metric: "redemption_rate", window: "last_14_days", groupBy: "coupon_pool" }) },
       { weight: 4, kind: "query_metric active_members last_30_days vs previous by tier", tenant: "demo", build: () => toolCall("query_metric", { metric: "active_members", window: "last_30_days", compareTo: "previous_period", groupBy: "tier" }) },
@@ -126,6 +131,7 @@ async function main() {
       { weight: 2, kind: "deliberate not_grounded", tenant: "demo", build: () => toolCall("query_metric", { metric: "gmvv", window: "last_week" }), expect: "not_grounded" },
       { weight: 1, kind: "deliberate missing_scope", tenant: "demo-b", build: () => toolCall("award_points", { member: pick(membersB), points: 5, reason: "not allowed" }), expect: "missing_scope" },
     ];
+    const mix = mixName === "query_metric" ? wholeMix.filter((m) => m.kind.startsWith("query_metric")) : wholeMix;
     const totalWeight = mix.reduce((a, m) => a + m.weight, 0);
     const plan = (): PlannedCall => {
       let r = Math.random() * totalWeight;
@@ -170,6 +176,7 @@ async function main() {
         script: "bench/load/mixed-load.ts",
         machine: machineBefore,
         scale,
+        mix: mixName,
         seedSeconds,
         appDbPoolSize: values.pool ? Number(values.pool) : "default (20)",
         load: {
