@@ -185,7 +185,7 @@ export default async function AuditPage({ params, searchParams }: Props) {
                   </td>
                   <td className={tableStyles.td}>
                     <Badge tone={OUTCOME_TONE[e.outcome] ?? "slate"}>{e.outcome}</Badge>
-                    {e.errorCode ? <span className="ml-1 font-mono text-xs text-slate-500">{e.errorCode}</span> : null}
+                    {e.errorCode ? <div className="mt-0.5 break-all font-mono text-xs text-slate-500">{e.errorCode}</div> : null}
                   </td>
                   <td className={`${tableStyles.td} hidden whitespace-nowrap text-right text-xs tabular-nums sm:table-cell`}>{e.latencyMs === null ? "—" : `${e.latencyMs} ms`}</td>
                 </tr>
