@@ -180,12 +180,12 @@ export default async function AuditPage({ params, searchParams }: Props) {
                   </td>
                   <td className={`${tableStyles.td} hidden text-xs sm:table-cell`}>{e.surface}</td>
                   <td className={`${tableStyles.td} font-mono text-xs`}>{e.action}</td>
-                  <td className={`${tableStyles.td} max-w-64 truncate font-mono text-xs`} title={e.target ?? undefined}>
+                  <td className={`${tableStyles.td} max-w-56 truncate font-mono text-xs`} title={e.target ?? undefined}>
                     {e.target ?? "—"}
                   </td>
                   <td className={tableStyles.td}>
                     <Badge tone={OUTCOME_TONE[e.outcome] ?? "slate"}>{e.outcome}</Badge>
-                    {e.errorCode ? <div className="mt-0.5 break-all font-mono text-xs text-slate-500">{e.errorCode}</div> : null}
+                    {e.errorCode ? <div className="mt-0.5 whitespace-nowrap font-mono text-xs text-slate-500">{e.errorCode}</div> : null}
                   </td>
                   <td className={`${tableStyles.td} hidden whitespace-nowrap text-right text-xs tabular-nums sm:table-cell`}>{e.latencyMs === null ? "—" : `${e.latencyMs} ms`}</td>
                 </tr>
