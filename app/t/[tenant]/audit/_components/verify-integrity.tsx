@@ -17,7 +17,7 @@ export function VerifyIntegrity({ tenant, lastCheckpoint }: { tenant: string; la
           {pending ? "Verifying…" : "Verify integrity"}
         </button>
       </form>
-      <p className="text-xs text-slate-500" data-testid="last-checkpoint">
+      <p className="max-w-xs text-right text-xs text-slate-500" data-testid="last-checkpoint">
         {lastCheckpoint ? (
           <>
             Last signed checkpoint: event #{lastCheckpoint.seq} at {formatDateTime(lastCheckpoint.at)} (key {lastCheckpoint.keyId},{" "}
