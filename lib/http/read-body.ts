@@ -46,7 +46,7 @@ export async function readChunksCapped(contentLength: string | null, body: BodyC
   return { ok: true, bytes: Buffer.concat(chunks) };
 }
 
-export function webBodyChunks(stream: ReadableStream<Uint8Array>): BodyChunks {
+function webBodyChunks(stream: ReadableStream<Uint8Array>): BodyChunks {
   const reader = stream.getReader();
   return {
     next: async () => {

@@ -63,7 +63,7 @@ function rpcAnswer(response: JSONRPCMessage | null): McpAnswer {
 }
 
 async function readBody(request: McpHttpRequest): Promise<{ ok: true; text: string } | { ok: false; response: McpAnswer; errorCode: string }> {
-  let body: Awaited<ReturnType<typeof readBodyCapped>>;
+  let body: CappedBody;
   try {
     body = await request.readBody(MAX_BODY_BYTES);
   } catch {
