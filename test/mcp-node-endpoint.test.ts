@@ -2,6 +2,7 @@
 // by the handler app/api/mcp/route.ts also exports. Proven against a second instance started with
 // SOCODE_MCP_THROUGH_NEXT=1, on the same database: the same answers, the same security headers,
 // and the methods and paths the endpoint does not take still reach Next.js.
+import http from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueApiKey } from "@/lib/auth/api-keys";
 import { seedDemo } from "@/lib/demo/seed-demo";
@@ -129,5 +130,30 @@ describe(`/api/mcp ahead of the Next.js router on ${testRuntime()}`, () => {
     });
     expect(refused.status).toBe(413);
     expect(((await refused.json()) as { error: { message: string } }).error.message).toContain("exceeds");
+  });
+
+  it("does not depend on the Host header: a malformed one is answered, not a server error", async () => {
+    const send = (host: string, path = "/api/mcp") =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const body = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list", params: {} });
+        const req = http.request(`${direct.baseUrl}${path}`, {
+          method: "POST",
+          headers: { Host: host, "Content-Type": "application/json", Accept: "application/json, text/event-stream", Authorization: `Bearer ${secret}` },
+        });
+        req.on("response", (res) => {
+          let text = "";
+          res.on("data", (d: Buffer) => (text += d.toString()));
+          res.on("end", () => resolve({ status: res.statusCode ?? 0, body: text }));
+        });
+        req.on("error", reject);
+        req.end(body);
+      });
+    for (const host of ["[", "a b", "exa mple.test:99999"]) {
+      const answer = await send(host);
+      expect(answer.status, host).toBe(200);
+      expect((JSON.parse(answer.body) as { result: { tools: unknown[] } }).result.tools.length).toBeGreaterThan(0);
+    }
+    // The query string is still read: a key in the URL is refused whatever the Host says.
+    expect((await send("[", "/api/mcp?api_key=sc_live_x")).status).toBe(400);
   });
 });

@@ -39,8 +39,8 @@ type JsonRpcErrorCode = -32700 | -32600 | -32601 | -32602 | -32603 | -32000 | -3
  */
 export type McpHttpRequest = {
   method: string;
-  /** The absolute URL. */
-  url: string;
+  /** The request target: path and query (the Host header is not part of it, and is not trusted here). */
+  target: string;
   headers: Pick<Headers, "get">;
   /** The body, refused beyond maxBytes (lib/http/read-body.ts). */
   readBody(maxBytes: number): Promise<CappedBody>;
@@ -89,7 +89,7 @@ type Outcome = { status: number; outcome: "ok" | "denied" | "error"; errorCode?:
 export async function handleMcpRequest(request: Request): Promise<Response> {
   const answer = await answerMcpRequest({
     method: request.method,
-    url: request.url,
+    target: ((url) => url.pathname + url.search)(new URL(request.url)),
     headers: request.headers,
     readBody: (maxBytes) => readBodyCapped(request, maxBytes),
   });
@@ -122,7 +122,7 @@ export async function answerMcpRequest(request: McpHttpRequest): Promise<McpAnsw
     if (origin && !originAllowed(origin, request.headers.get("host"), { publicUrl: e.SOCODE_PUBLIC_URL, allowedOrigins: e.SOCODE_ALLOWED_ORIGINS })) {
       return refuse(jsonRpcError(403, -32000, `Origin ${origin} is not allowed to call this MCP endpoint.`), "mcp.request", "origin_not_allowed", { target: origin });
     }
-    const url = new URL(request.url);
+    const url = new URL(request.target, "http://target.invalid");
     if ([...url.searchParams.keys()].some((k) => KEY_PARAMS.test(k)) || [...url.searchParams.values()].some((v) => v.startsWith("sc_live_"))) {
       return refuse(
         jsonRpcError(400, -32600, "Credentials in the URL are refused (URLs end up in logs). Send the key as `Authorization: Bearer <key>` and revoke the exposed key."),

@@ -57,7 +57,7 @@ function viewOf(req: IncomingMessage): McpHttpRequest {
   };
   return {
     method: req.method ?? "GET",
-    url: `http://${req.headers.host ?? "localhost"}${req.url ?? PATH}`,
+    target: req.url ?? PATH,
     headers,
     readBody: (maxBytes) => readChunksCapped(headers.get("content-length"), nodeBodyChunks(req), maxBytes),
   };
