@@ -1,7 +1,9 @@
-// Database round trips per MCP call, counted by PostgreSQL itself: the database's committed
-// transactions (pg_stat_database.xact_commit; every autocommit statement is one) across N
-// sequential calls of tools/list and of query_metric (rollup path), divided by N. Unlike req/s this
-// does not depend on how busy the machine is. Loopback only.
+// Cost per MCP call, tool by tool (every kind of call bench/load/mixed-load.ts sends): database
+// round trips counted by PostgreSQL itself (the database's committed transactions,
+// pg_stat_database.xact_commit; every autocommit statement is one) and the CPU time the app and
+// PostgreSQL spent (from /proc), across N sequential calls, divided by N. Unlike req/s the round
+// trips do not depend on how busy the machine is; the CPU figures do a little (a lone caller gets
+// no audit batching). Loopback only.
 //
 //   npm run build
 //   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/socode_bench_statements npx tsx bench/mcp/statements.ts [--calls 200]
@@ -11,7 +13,7 @@ import { parseArgs } from "node:util";
 import pg from "pg";
 import { issueApiKey } from "@/lib/auth/api-keys";
 import { seedDemo } from "@/lib/demo/seed-demo";
-import { freshDatabase, machineInfo, sleep, startApps } from "../load/common";
+import { cpuSplit, freshDatabase, machineInfo, sleep, startApps } from "../load/common";
 
 const { values } = parseArgs({ options: { calls: { type: "string", default: "200" } } });
 const calls = Number(values.calls);
@@ -21,7 +23,10 @@ async function main() {
   const handle = await freshDatabase(url);
   await seedDemo(handle.db, { scale: "small" });
   const tenant = await handle.db.tenant.findUniqueOrThrow({ where: { slug: "demo" } });
-  const { secret } = await issueApiKey(handle.db, { tenantId: tenant.id, name: "bench", preset: "metrics:read" });
+  // The mixed load's writer key: an analyst that may also request points and coupon writes.
+  const { secret } = await issueApiKey(handle.db, { tenantId: tenant.id, name: "bench", preset: "analyst", grantedScopes: ["points:write", "coupons:write"] });
+  const member = (await handle.db.member.findFirstOrThrow({ where: { tenantId: tenant.id, status: "active" }, select: { externalId: true } })).externalId;
+  const pool = (await handle.db.couponPool.findFirstOrThrow({ where: { tenantId: tenant.id }, select: { name: true } })).name;
   const [app] = await startApps(handle, { SOCODE_RATE_LIMIT_PER_MINUTE: "100000" });
   if (!app) throw new Error("app did not start");
   const stats = new pg.Client({ connectionString: url });
@@ -39,25 +44,40 @@ async function main() {
       headers: { "content-type": "application/json", accept: "application/json, text/event-stream", authorization: `Bearer ${secret}` },
       body: JSON.stringify({ jsonrpc: "2.0", id: 1, ...message }),
     });
-    if (res.status !== 200) throw new Error(`HTTP ${res.status}: ${await res.text()}`);
-    await res.text();
+    const text = await res.text();
+    if (res.status !== 200 || text.includes('"isError":true')) throw new Error(`HTTP ${res.status}: ${text.slice(0, 400)}`);
   };
+  const call = (name: string, args: object) => ({ method: "tools/call", params: { name, arguments: args } });
   const phases = {
     "tools/list": { method: "tools/list", params: {} },
-    "query_metric gmv last_week by store": { method: "tools/call", params: { name: "query_metric", arguments: { metric: "gmv", window: "last_week", groupBy: "store" } } },
+    "query_metric gmv last_week by store": call("query_metric", { metric: "gmv", window: "last_week", groupBy: "store" }),
+    "query_metric active_members last_30_days vs previous by tier": call("query_metric", { metric: "active_members", window: "last_30_days", compareTo: "previous_period", groupBy: "tier" }),
+    "explain_change redemptions last_week vs prior_week by coupon_pool": call("explain_change", { metric: "redemptions", window: "last_week", compareTo: "prior_week", dimensions: "coupon_pool" }),
+    list_metrics: call("list_metrics", {}),
+    "describe_metric gmv": call("describe_metric", { metric: "gmv" }),
+    'search_members "an"': call("search_members", { query: "an", limit: 20 }),
+    get_member: call("get_member", { member }),
+    get_coupon_pool: call("get_coupon_pool", { pool }),
+    "award_points (pending request)": call("award_points", { member, points: 10, reason: "statements bench" }),
   };
-  const result: Record<string, number> = {};
+  const result: Record<string, { statements: number; appCpuMs: number; postgresCpuMs: number }> = {};
   try {
     for (const [label, message] of Object.entries(phases)) {
       for (let i = 0; i < 20; i++) await post(message); // warm caches and pools
       const before = await committed();
       const idle = (await committed()) - before; // the stats query's own commits and any background work
       const start = await committed();
+      const cpu = cpuSplit(() => (app.pid ? [app.pid] : []));
       for (let i = 0; i < calls; i++) await post(message);
+      const { appCpuSeconds, postgresCpuSeconds } = cpu();
       const end = await committed();
-      result[label] = Number(((end - start - idle) / calls).toFixed(2));
+      result[label] = {
+        statements: Number(((end - start - idle) / calls).toFixed(2)),
+        appCpuMs: Number(((appCpuSeconds * 1000) / calls).toFixed(2)),
+        postgresCpuMs: Number(((postgresCpuSeconds * 1000) / calls).toFixed(2)),
+      };
     }
-    console.log(JSON.stringify({ machine: machineInfo(), calls, statementsPerCall: result }, null, 2));
+    console.log(JSON.stringify({ machine: machineInfo(), calls, perCall: result }, null, 2));
   } finally {
     await stats.end();
     await app.stop();
