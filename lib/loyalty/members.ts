@@ -6,6 +6,7 @@ import type { Prisma } from "@/lib/generated/prisma/client";
 import { maskEmail, maskPhone } from "@/lib/pii";
 import { OperationError } from "@/lib/errors";
 import { literal } from "@/lib/db/like";
+import { preparedQuery } from "@/lib/db/prepared";
 
 export type MemberSummary = {
   id: string;
@@ -22,8 +23,10 @@ export type MemberSummary = {
 
 const memberInclude = { tier: { select: { name: true } }, homeStore: { select: { code: true, name: true } } } as const;
 type MemberWithRefs = Prisma.MemberGetPayload<{ include: typeof memberInclude }>;
+/** What a summary is made of: a member with its tier's name and home store. */
+type MemberFields = Pick<MemberWithRefs, "id" | "externalId" | "name" | "email" | "phone" | "status" | "joinedAt" | "pointsBalance" | "tier" | "homeStore">;
 
-function summarize(m: MemberWithRefs, showPii: boolean): MemberSummary {
+function summarize(m: MemberFields, showPii: boolean): MemberSummary {
   return {
     id: m.id,
     externalId: m.externalId,
@@ -85,25 +88,71 @@ export type MemberDetail = MemberSummary & {
   ambassadorCodes: { code: string; uses: number }[];
 };
 
+type MemberDetailRow = {
+  id: string;
+  external_id: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  status: MemberWithRefs["status"];
+  joined_at: Date;
+  points_balance: number;
+  tier: string;
+  store_code: string | null;
+  store_name: string | null;
+  /** Timestamps inside JSON arrive as text with an offset. */
+  ledger: { at: string; kind: string; delta: number; balanceAfter: number; reason: string }[];
+  held: number;
+  redeemed: number;
+  codes: { code: string; uses: number }[];
+};
+
+// The whole detail in one round trip (it was five): the member with tier and home store, the 10
+// latest ledger entries (points_entries_member_id_created_at_idx, read backwards), both coupon
+// counts in one pass over coupons_member_id_idx, and the ambassador codes. $3 is the id when the
+// caller's reference is a uuid, else null.
+const MEMBER_DETAIL_SQL = `
+SELECT m.id::text AS id, m.external_id, m.name, m.email, m.phone, m.status::text AS status, m.joined_at, m.points_balance,
+       t.name AS tier, s.code AS store_code, s.name AS store_name,
+       (SELECT COALESCE(json_agg(json_build_object('at', l.created_at, 'kind', l.kind, 'delta', l.delta, 'balanceAfter', l.balance_after, 'reason', l.reason)
+                                 ORDER BY l.created_at DESC), '[]'::json)
+          FROM (SELECT created_at, kind, delta, balance_after, reason FROM points_entries
+                WHERE tenant_id = m.tenant_id AND member_id = m.id ORDER BY created_at DESC LIMIT 10) l) AS ledger,
+       c.held, c.redeemed,
+       (SELECT COALESCE(json_agg(json_build_object('code', a.code, 'uses', a.uses) ORDER BY a.created_at), '[]'::json)
+          FROM ambassador_codes a WHERE a.tenant_id = m.tenant_id AND a.member_id = m.id) AS codes
+FROM members m
+JOIN tiers t ON t.id = m.tier_id
+LEFT JOIN stores s ON s.id = m.home_store_id
+CROSS JOIN LATERAL (
+  SELECT (count(*) FILTER (WHERE redeemed_at IS NULL AND voided_at IS NULL))::int AS held,
+         (count(*) FILTER (WHERE redeemed_at IS NOT NULL))::int AS redeemed
+  FROM coupons WHERE tenant_id = m.tenant_id AND member_id = m.id) c
+WHERE m.tenant_id = $1::uuid AND (m.external_id = $2 OR m.id = $3::uuid)
+LIMIT 1`;
+
 /** One member by id or external id, within the tenant. */
 export async function getMember(db: DbOrTx, tenantId: string, idOrExternalId: string, showPii: boolean): Promise<MemberDetail> {
-  const member = await db.member.findFirst({
-    where: { tenantId, OR: [{ externalId: idOrExternalId }, ...(isUuid(idOrExternalId) ? [{ id: idOrExternalId }] : [])] },
-    include: memberInclude,
-  });
-  if (!member) {
+  const [row] = await preparedQuery<MemberDetailRow>(db, "socode_get_member", MEMBER_DETAIL_SQL, [tenantId, idOrExternalId, isUuid(idOrExternalId) ? idOrExternalId : null]);
+  if (!row) {
     throw new OperationError("not_found", `No member "${idOrExternalId}" in this tenant. Use search_members to find one by name or external id.`);
   }
-  const [ledger, held, redeemed, codes] = await Promise.all([
-    db.pointsEntry.findMany({ where: { tenantId, memberId: member.id }, orderBy: { createdAt: "desc" }, take: 10 }),
-    db.coupon.count({ where: { tenantId, memberId: member.id, redeemedAt: null, voidedAt: null } }),
-    db.coupon.count({ where: { tenantId, memberId: member.id, redeemedAt: { not: null } } }),
-    db.ambassadorCode.findMany({ where: { tenantId, memberId: member.id }, orderBy: { createdAt: "asc" } }),
-  ]);
+  const member: MemberFields = {
+    id: row.id,
+    externalId: row.external_id,
+    name: row.name,
+    email: row.email,
+    phone: row.phone,
+    status: row.status,
+    joinedAt: row.joined_at,
+    pointsBalance: row.points_balance,
+    tier: { name: row.tier },
+    homeStore: row.store_code !== null && row.store_name !== null ? { code: row.store_code, name: row.store_name } : null,
+  };
   return {
     ...summarize(member, showPii),
-    recentLedger: ledger.map((e) => ({ at: e.createdAt.toISOString(), kind: e.kind, delta: e.delta, balanceAfter: e.balanceAfter, reason: e.reason })),
-    coupons: { held, redeemed },
-    ambassadorCodes: codes.map((c) => ({ code: c.code, uses: c.uses })),
+    recentLedger: row.ledger.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
+    coupons: { held: row.held, redeemed: row.redeemed },
+    ambassadorCodes: row.codes.map((c) => ({ code: c.code, uses: c.uses })),
   };
 }
