@@ -5,7 +5,20 @@ import path from "node:path";
 import { expect, test } from "@playwright/test";
 import { USERS, screenshot, signIn } from "./console-helpers";
 
-test("auditor filters the log, opens an event, exports CSV and verifies integrity", async ({ page }) => {
+test("auditor filters the log, opens an event, exports CSV and verifies integrity", async ({ page, browser }) => {
+  // The journey filters for a console key.create event: an admin issues one here, in a session of
+  // their own, so the spec does not depend on another spec having run before it.
+  const adminContext = await browser.newContext();
+  const admin = await adminContext.newPage();
+  await signIn(admin, USERS.admin);
+  await admin.goto("/t/demo/keys");
+  await admin.getByRole("button", { name: "Issue key" }).click();
+  const form = admin.getByTestId("issue-key-dialog");
+  await form.getByLabel("Name").fill("E2E audit trail");
+  await form.getByRole("button", { name: "Issue key" }).click();
+  await expect(admin.getByTestId("secret-dialog").getByTestId("key-secret")).toHaveText(/^sc_live_/);
+  await adminContext.close();
+
   await signIn(page, USERS.auditor);
   // An auditor sees the audit log but not keys or users.
   const nav = page.getByRole("navigation", { name: "Console" });
