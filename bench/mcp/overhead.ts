@@ -142,7 +142,13 @@ async function main() {
   process.stderr.write("seeding demo tenants (small)…\n");
   await seedDemo(handle.db, { scale: "small" });
   const tenant = await handle.db.tenant.findUniqueOrThrow({ where: { slug: "demo" } });
-  const { secret } = await issueApiKey(handle.db, { tenantId: tenant.id, name: "bench", preset: "metrics:read" });
+  // A key per measured load: the rate limit is per key and capped at 100,000 a minute, which one key
+  // crossed on a fast machine (its refusals then counted as throughput).
+  let keys = 0;
+  const freshAuth = async () => {
+    const { secret } = await issueApiKey(handle.db, { tenantId: tenant.id, name: `bench ${++keys}`, preset: "metrics:read" });
+    return { authorization: `Bearer ${secret}` };
+  };
   const profileDir = values["cpu-prof"] ? path.resolve(values["cpu-prof"]) : undefined;
   if (profileDir) {
     fs.rmSync(profileDir, { recursive: true, force: true });
@@ -156,14 +162,13 @@ async function main() {
   const memory = new MemorySampler(() => (app.pid ? [app.pid] : [])).start();
   const baseline = await startBaseline();
   const floor = values["next-floor"] ? await startNextFloor() : undefined;
-  const auth = { authorization: `Bearer ${secret}` };
   const query = { method: "tools/call", params: { name: "query_metric", arguments: { metric: "gmv", window: "last_week", groupBy: "store" } } };
   const list = { method: "tools/list", params: {} };
   const results: Result[] = [];
   let answeredQueryMetric = 0;
   try {
     // Warm both servers up before measuring (JIT, pools, caches).
-    const warmUp = await load("warm-up", app.mcpUrl, auth, query, 16, 5);
+    const warmUp = await load("warm-up", app.mcpUrl, await freshAuth(), query, 16, 5);
     answeredQueryMetric += warmUp.total - warmUp.non2xx;
     const constant = { method: "tools/call", params: { name: "constant", arguments: {} } };
     appPid = baseline.pid;
@@ -174,7 +179,7 @@ async function main() {
     }
     if (viaNext) {
       appPid = viaNext.pid;
-      const warm = await load("warm-up", viaNext.mcpUrl, auth, query, 16, 5);
+      const warm = await load("warm-up", viaNext.mcpUrl, await freshAuth(), query, 16, 5);
       answeredQueryMetric += warm.total - warm.non2xx;
     }
     for (const connections of connectionCounts) {
@@ -186,13 +191,13 @@ async function main() {
         results.push(await load("Next.js floor: one route handler, constant answer", floor.url, {}, constant, connections));
         appPid = app.pid;
       }
-      results.push(await load("SoCode tools/list", app.mcpUrl, auth, list, connections));
-      const socode = await load("SoCode query_metric (auth + guard + audit + rollups)", app.mcpUrl, auth, query, connections);
+      results.push(await load("SoCode tools/list", app.mcpUrl, await freshAuth(), list, connections));
+      const socode = await load("SoCode query_metric (auth + guard + audit + rollups)", app.mcpUrl, await freshAuth(), query, connections);
       answeredQueryMetric += socode.total - socode.non2xx;
       results.push(socode);
       if (viaNext) {
         appPid = viaNext.pid;
-        const routed = await load("SoCode query_metric through the Next.js router", viaNext.mcpUrl, auth, query, connections);
+        const routed = await load("SoCode query_metric through the Next.js router", viaNext.mcpUrl, await freshAuth(), query, connections);
         answeredQueryMetric += routed.total - routed.non2xx;
         results.push(routed);
       }
@@ -230,6 +235,12 @@ async function main() {
       profile,
     };
     console.log(JSON.stringify(report, null, 2));
+    // A refused request (429, 5xx) is not throughput: a run with any is not a measurement.
+    const refused = results.filter((r) => r.non2xx > 0);
+    if (refused.length) {
+      process.stderr.write(`not a valid measurement: non-2xx answers in ${refused.map((r) => `${r.label} @${r.connections} (${r.non2xx})`).join(", ")}\n`);
+      process.exitCode = 1;
+    }
   } finally {
     baseline.close();
     floor?.close();
