@@ -6,7 +6,7 @@
 // no audit batching). Loopback only.
 //
 //   npm run build
-//   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/socode_bench_statements npx tsx bench/mcp/statements.ts [--calls 200]
+//   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/socode_bench_statements npx tsx bench/mcp/statements.ts [--calls 200] [--only award_points]
 //
 // The database named by DATABASE_URL is dropped and recreated (it must not be one you care about).
 import { parseArgs } from "node:util";
@@ -15,7 +15,8 @@ import { issueApiKey } from "@/lib/auth/api-keys";
 import { seedDemo } from "@/lib/demo/seed-demo";
 import { cpuSplit, freshDatabase, machineInfo, sleep, startApps } from "../load/common";
 
-const { values } = parseArgs({ options: { calls: { type: "string", default: "200" } } });
+// --only keeps the calls whose label contains the text (e.g. with log_statement = 'all' to read one tool's statements).
+const { values } = parseArgs({ options: { calls: { type: "string", default: "200" }, only: { type: "string" } } });
 const calls = Number(values.calls);
 const url = process.env.DATABASE_URL ?? "";
 
@@ -62,7 +63,7 @@ async function main() {
   };
   const result: Record<string, { statements: number; appCpuMs: number; postgresCpuMs: number }> = {};
   try {
-    for (const [label, message] of Object.entries(phases)) {
+    for (const [label, message] of Object.entries(phases).filter(([l]) => !values.only || l.includes(values.only))) {
       for (let i = 0; i < 20; i++) await post(message); // warm caches and pools
       const before = await committed();
       const idle = (await committed()) - before; // the stats query's own commits and any background work
