@@ -33,8 +33,11 @@ async function main() {
   const stats = new pg.Client({ connectionString: url });
   await stats.connect();
   const committed = async () => {
-    // Statistics reach the shared counters within a second of a backend going idle.
-    await sleep(1500);
+    // A backend's counts reach the shared statistics when it has been idle for 10 s
+    // (PGSTAT_IDLE_INTERVAL) or on a later transaction at least 1 s after its last flush: a shorter
+    // wait let one tool's last second of statements count towards the next tool (get_member read
+    // 0.26 round trips a call, against the 2 its statement log shows).
+    await sleep(11_000);
     await stats.query("SELECT pg_stat_clear_snapshot()");
     const { rows } = await stats.query<{ n: string }>("SELECT xact_commit::text AS n FROM pg_stat_database WHERE datname = current_database()");
     return Number(rows[0]?.n ?? 0);
@@ -63,10 +66,11 @@ async function main() {
   };
   const result: Record<string, { statements: number; appCpuMs: number; postgresCpuMs: number }> = {};
   try {
+    // The statistics queries' own commits and any background work, with no calls.
+    const before = await committed();
+    const idle = (await committed()) - before;
     for (const [label, message] of Object.entries(phases).filter(([l]) => !values.only || l.includes(values.only))) {
       for (let i = 0; i < 20; i++) await post(message); // warm caches and pools
-      const before = await committed();
-      const idle = (await committed()) - before; // the stats query's own commits and any background work
       const start = await committed();
       const cpu = cpuSplit(() => (app.pid ? [app.pid] : []));
       for (let i = 0; i < calls; i++) await post(message);
