@@ -50,6 +50,17 @@ export async function freshDatabase(url: string): Promise<TestDatabase> {
   return { ...handle, runtime: "postgres" };
 }
 
+/**
+ * A database on embedded PGlite in `dataDir`: migrated when this process opens the folder first (it
+ * then serves it on its local socket), a client of the owner's socket when another process (the app)
+ * already serves it.
+ */
+export async function embeddedDatabase(dataDir: string): Promise<TestDatabase> {
+  const handle = await connect({ kind: "embedded", dataDir });
+  if (handle.embeddedOwner) await applyMigrations(handle.connectionString);
+  return { ...handle, runtime: "pglite" };
+}
+
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 // ---------------------------------------------------------------------------------------------

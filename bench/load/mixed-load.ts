@@ -6,19 +6,26 @@
 //
 //   npm run build
 //   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/socode_load npx tsx bench/load/mixed-load.ts [--seconds 60] [--connections 64] [--scale small|medium] [--mix all|query_metric] [--pool N] [--cpu-prof DIR]
+//   npx tsx bench/load/mixed-load.ts --embedded [same options]
 //
+// --embedded runs on embedded PGlite in a fresh temporary data folder instead of DATABASE_URL: the
+// script seeds it, then hands the folder to the app, which serves it as `npx socode start` does
+// with no DATABASE_URL; the script's checks read it through the app's local socket.
 // --mix query_metric keeps only the query_metric calls (the hot path of issue 13: certified metrics
 // from the rollups, both tenants, the same weights and arguments); the default is the whole mix.
 // The database named by DATABASE_URL is dropped and recreated (it must not be one you care about).
 // Exits 1 when an invariant fails; prints a JSON summary.
 import fs from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { summariseProfiles } from "../mcp/profile-summary";
 import { issueApiKey } from "@/lib/auth/api-keys";
 import { seedDemo } from "@/lib/demo/seed-demo";
+import { resetEnvCache } from "@/lib/env";
 import {
   cpuSplit,
+  embeddedDatabase,
   finish,
   freshDatabase,
   loadAverage,
@@ -42,17 +49,20 @@ const { values } = parseArgs({
     connections: { type: "string", default: "64" },
     scale: { type: "string", default: "small" },
     mix: { type: "string", default: "all" },
-    "rss-limit-mb": { type: "string", default: "600" },
+    // Default 600 on PostgreSQL (issue 13's limit); 1,000 with --embedded, where PGlite's WASM
+    // PostgreSQL lives in the app process (665–913 MB at cold start, docs/benchmarks.md "Memory").
+    "rss-limit-mb": { type: "string" },
     // The app's connections to PostgreSQL (SOCODE_DB_POOL_SIZE; the app's default is 20).
     pool: { type: "string" },
     // Profile the app (`node --cpu-prof`) and summarise where its CPU time went (bench/mcp/profile-summary.ts).
     "cpu-prof": { type: "string" },
+    embedded: { type: "boolean", default: false },
   },
 });
 const seconds = Number(values.seconds);
 const connections = Number(values.connections);
 const scale = values.scale as "small" | "medium";
-const rssLimitMb = Number(values["rss-limit-mb"]);
+const rssLimitMb = Number(values["rss-limit-mb"] ?? (values.embedded ? 1000 : 600));
 if (values.mix !== "all" && values.mix !== "query_metric") throw new Error(`--mix must be all or query_metric, not ${values.mix}`);
 const mixName = values.mix;
 const url = process.env.DATABASE_URL ?? "";
@@ -70,8 +80,14 @@ const GROUPABLE: readonly (readonly [string, readonly (string | string[])[]])[] 
 
 async function main() {
   const machineBefore = machineInfo();
-  const database = await freshDatabase(url);
-  const { db } = database;
+  const dataDir = values.embedded ? fs.mkdtempSync(path.join(os.tmpdir(), "socode-load-")) : undefined;
+  if (dataDir) {
+    // The app signs audit events with the data folder's generated key; this script verifies them with it.
+    process.env.SOCODE_DATA_DIR = dataDir;
+    resetEnvCache();
+  }
+  let database = dataDir ? await embeddedDatabase(dataDir) : await freshDatabase(url);
+  let { db } = database;
   process.stderr.write(`seeding demo tenants (${scale})…\n`);
   const seedStarted = performance.now();
   await seedDemo(db, { scale });
@@ -88,6 +104,8 @@ async function main() {
 
   const profileDir = values["cpu-prof"] ? path.resolve(values["cpu-prof"]) : undefined;
   if (profileDir) fs.mkdirSync(profileDir, { recursive: true });
+  // The app serves the embedded database itself, as in production: this process lets go of it first.
+  if (dataDir) await database.close();
   const [app] = await startApps(
     database,
     { SOCODE_RATE_LIMIT_PER_MINUTE: "100000", ...(values.pool ? { SOCODE_DB_POOL_SIZE: values.pool } : {}) },
@@ -96,6 +114,7 @@ async function main() {
   );
   if (!app) throw new Error("no app");
   if (!app.pid) throw new Error("startApp gave no pid");
+  if (dataDir) ({ db } = database = await embeddedDatabase(dataDir));
   const memory = new MemorySampler(() => [app.pid ?? 0]);
   memory.start(250);
   try {
@@ -175,10 +194,11 @@ async function main() {
       {
         script: "bench/load/mixed-load.ts",
         machine: machineBefore,
+        database: dataDir ? "embedded PGlite (served by the app)" : "PostgreSQL",
         scale,
         mix: mixName,
         seedSeconds,
-        appDbPoolSize: values.pool ? Number(values.pool) : "default (20)",
+        appDbPoolSize: values.pool ? Number(values.pool) : dataDir ? "default (8, embedded)" : "default (20)",
         load: {
           seconds: load.seconds,
           connections,
@@ -209,8 +229,10 @@ async function main() {
     );
   } finally {
     memory.stop();
-    await app.stop();
+    // A client of the app's socket closes before the app that serves it.
     await database.close();
+    await app.stop();
+    if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
   }
   // Written when the app exits; the whole run, warm-up included.
   if (profileDir) process.stderr.write(`${JSON.stringify(summariseProfiles(profileDir), null, 2)}\n`);
