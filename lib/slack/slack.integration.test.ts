@@ -231,10 +231,17 @@ describe(`Slack surface on ${testRuntime()}`, () => {
     };
     expect(text).toContain(`*${formatMetricValue(ref.total.current, "count")}*`);
     expect(text).toContain(formatRelativeChange(ref.total.change.relative));
-    const top = ref.topDrivers[0];
-    expect(top?.label).toBe("Summer");
-    expect(text).toContain(`1. coupon pool Summer`);
-    expect(text).toContain(`${Math.round(Number(top?.share) * 100)}%`);
+    // The answer ranks the drivers exactly as explain_change does, across pools, stores and tiers…
+    const shown = ref.topDrivers.slice(0, 5);
+    expect(shown.length).toBeGreaterThan(0);
+    shown.forEach((d, i) => expect(text).toContain(`${i + 1}. ${d.dimension.replace("_", " ")} ${d.label}`.slice(0, 40)));
+    expect(text).toContain(`${Math.round(Number(shown[0]?.share) * 100)}%`);
+    // …and the planted story shows in it: Summer is the pool behind the drop, more than half of it
+    // (docs/demo-data.md, story 2). Which dimension ranks first depends on the week: most of the
+    // Summer redeemers are Bronze, so on some days tier Bronze's share of the drop edges past it.
+    const summer = shown.find((d) => d.dimension === "coupon_pool");
+    expect(summer?.label).toBe("Summer");
+    expect(Number(summer?.share)).toBeGreaterThan(0.5);
   });
 
   it("seed question: redemption rate by pool for the last 14 days, with codes left per pool", async () => {
