@@ -20,6 +20,8 @@ const nextConfig: NextConfig = {
     "@node-rs/argon2",
   ],
   poweredByHeader: false,
+  // `next dev`'s indicator sits bottom-left by default, over the console sidebar's "Sign out" links.
+  devIndicators: { position: "bottom-right" },
   typedRoutes: false,
   async headers() {
     const staticPolicy = [staticContentSecurityPolicy(isDev)];
