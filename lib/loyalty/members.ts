@@ -1,7 +1,7 @@
 // Reading members: search and a member's detail with points balance and recent ledger.
 // Contact details are masked unless the caller may see PII. Both reads are one statement each
-// (with Prisma's includes they were three and five round trips): they are a third of the calls
-// an agent makes in the mixed load (bench/load/mixed-load.ts).
+// (with Prisma's includes they were three and seven): together about a fifth of the calls in the
+// mixed load (bench/load/mixed-load.ts).
 import type { DbOrTx } from "@/lib/db/transaction";
 import { isUuid } from "@/lib/ids";
 import { maskEmail, maskPhone } from "@/lib/pii";
