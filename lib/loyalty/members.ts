@@ -146,6 +146,6 @@ export async function getMember(db: DbOrTx, tenantId: string, idOrExternalId: st
     ...summarize(row, showPii),
     recentLedger: row.ledger.map((e) => ({ ...e, at: new Date(e.at).toISOString() })),
     coupons: { held: row.held, redeemed: row.redeemed },
-    ambassadorCodes: row.codes.map((c) => ({ code: c.code, uses: c.uses })),
+    ambassadorCodes: row.codes,
   };
 }
