@@ -9,11 +9,14 @@
 //   DATABASE_URL=postgresql://postgres@127.0.0.1:5432/socode_bench_ingest npx tsx bench/ingest/throughput.ts [--orders 100000] [--senders 4] [--days 3] [--samples 40] [--cpu-prof .data/ingest-profiles]
 //
 // --cpu-prof starts the app with `node --cpu-prof` and adds where its CPU time went
-// (bench/mcp/profile-summary.ts) to the result.
+// (bench/mcp/profile-summary.ts) to the result. --schema-variant FILE runs an SQL file on the fresh
+// database before the app starts, to measure a schema change without migrating it
+// (bench/ingest/variants/: what the foreign keys on orders cost, docs/benchmarks.md).
 // The database named by DATABASE_URL is dropped and recreated (it must not be one you care about).
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
+import pg from "pg";
 import { issueApiKey } from "@/lib/auth/api-keys";
 import { issueIngestKey } from "@/lib/ingest/ingest-keys";
 import { startApp } from "@/test/app-server";
@@ -29,6 +32,7 @@ const { values } = parseArgs({
     samples: { type: "string", default: "40" },
     members: { type: "string", default: "20000" },
     "cpu-prof": { type: "string" },
+    "schema-variant": { type: "string" },
   },
 });
 const ORDERS = Number(values.orders);
@@ -47,6 +51,17 @@ const percentile = (xs: number[], p: number) => {
 async function main() {
   const machine = machineInfo();
   const database = await freshDatabase(url);
+  const variant = values["schema-variant"];
+  if (variant) {
+    // Several statements (and function bodies) in one simple-protocol query.
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(fs.readFileSync(variant, "utf8"));
+    } finally {
+      await client.end();
+    }
+  }
   const tenant = await database.db.tenant.create({ data: { slug: "bench", name: "Bench", timeZone: "America/New_York", currency: "USD" } });
   const ingestKey = (await issueIngestKey(database.db, { tenantId: tenant.id, name: "bench" })).secret;
   const mcpKey = (await issueApiKey(database.db, { tenantId: tenant.id, name: "bench", preset: "metrics:read" })).secret;
@@ -149,7 +164,7 @@ async function main() {
         {
           machine,
           loadAverageAfterThroughput: loadDuring,
-          parameters: { orders: ORDERS, senders: SENDERS, batch: BATCH, days: DAYS, members: MEMBERS, samples: SAMPLES },
+          parameters: { orders: ORDERS, senders: SENDERS, batch: BATCH, days: DAYS, members: MEMBERS, samples: SAMPLES, schemaVariant: variant ?? null },
           throughput: {
             seconds: Number(seconds.toFixed(1)),
             ordersPerSecond: Math.round(ORDERS / seconds),

@@ -122,7 +122,7 @@ function validate(input: IngestBatchInput, now: Date): { candidates: Candidate<R
       }
     }
     // zod builds its output in the schema's key order, so JSON.stringify is canonical here (and much cheaper).
-    const hash = crypto.createHash("sha256").update(JSON.stringify(record)).digest("hex");
+    const hash = crypto.hash("sha256", JSON.stringify(record), "hex");
     candidates.push({ row: raw.row, id, record, hash, factAt });
   }
   return { candidates, rejected };
