@@ -145,4 +145,15 @@ describe("ingestBatch", () => {
     expect(events.length).toBe(80);
     expect(events.filter((e) => e.errorCode === "batch_rejected").length).toBe(3);
   });
+
+  // After the audit count above: this batch is refused (and audited) too.
+  it("an unknown field is refused with the field it probably meant, at the top level and inside lines", async () => {
+    const { placedAt, ...rest } = order("O90");
+    const r = await batch("orders", [{ ...rest, placed_at: placedAt }, order("O91", { lines: [{ sku: "A", quantity: 1, unit_price: "1.00" }] })]);
+    expect(r.outcome).toBe("rejected");
+    expect(r.rejected).toEqual([
+      { row: 1, id: "O90", field: null, code: "invalid_record", reason: expect.stringContaining('unknown field(s) "placed_at" (did you mean "placedAt"?); the fields are id, store, member, placedAt') },
+      { row: 2, id: "O91", field: "lines.0", code: "invalid_record", reason: 'unknown field(s) "unit_price" (did you mean "unitPrice"?); the fields are sku, quantity, unitPrice' },
+    ]);
+  });
 });

@@ -12,6 +12,7 @@ import type { Db } from "@/lib/db/client";
 import type { Tx } from "@/lib/db/transaction";
 import { pgArrayLiteral } from "@/lib/db/array-literal";
 import { newUuid7 } from "@/lib/ids";
+import { describeUnknownFields } from "@/lib/unknown-fields";
 import { currencyDigits } from "@/lib/semantic/exact";
 import { appendOrdersToRollups, applyFactsToRollups, rebuildRollups, type FactChanges, type InsertedOrders } from "@/lib/semantic/rollups";
 import type { RawRow } from "./parse-batch";
@@ -87,9 +88,10 @@ function validate(input: IngestBatchInput, now: Date): { candidates: Candidate<R
     }
     const parsed = schema.safeParse(raw.value);
     if (!parsed.success) {
-      const issue = parsed.error.issues[0];
+      // A misspelt field is also a missing one: name the misspelling, which says how to fix both.
+      const issue = parsed.error.issues.find((i) => i.code === "unrecognized_keys") ?? parsed.error.issues[0];
       const field = issue?.path.length ? issue.path.join(".") : null;
-      const reason = issue?.code === "unrecognized_keys" ? `unknown field(s): ${issue.keys.join(", ")}` : (issue?.message ?? "invalid record");
+      const reason = issue?.code === "unrecognized_keys" ? describeUnknownFields(issue.keys, schema, issue.path) : (issue?.message ?? "invalid record");
       rejected.push({ row: raw.row, id: idOf(raw.value), field, code: "invalid_record", reason: field && issue?.code !== "unrecognized_keys" ? `${field} ${reason}` : reason });
       continue;
     }

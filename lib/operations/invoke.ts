@@ -3,6 +3,7 @@
 // tenant's id), ask the guard, then run the read in the credential's tenant or hand the write to the
 // approval lifecycle (lib/writes) — and audit the outcome, allowed, denied or failed.
 import { z } from "zod";
+import { describeUnknownFields } from "@/lib/unknown-fields";
 import { audit, type AuditSurface } from "@/lib/audit/record-audit-event";
 import { OperationError } from "@/lib/errors";
 import { isDatabaseUnavailable } from "@/lib/db/unavailable";
@@ -44,12 +45,14 @@ export function inputSchemaOf(op: Operation): z.ZodType {
   return schema;
 }
 
-export function formatIssues(error: z.ZodError): string {
+/** zod's issues as one line for the caller; `schema` (what was parsed) lets unknown fields name the known ones. */
+export function formatIssues(error: z.ZodError, schema?: z.ZodType): string {
   return error.issues
     .slice(0, 8)
     .map((i) => {
       const where = i.path.length ? i.path.join(".") : "arguments";
-      return i.code === "unrecognized_keys" ? `${where}: unknown field(s) ${i.keys.map((k) => `"${k}"`).join(", ")}` : `${where}: ${i.message}`;
+      if (i.code !== "unrecognized_keys") return `${where}: ${i.message}`;
+      return `${where}: ${describeUnknownFields(i.keys, schema, i.path)}`;
     })
     .join("; ");
 }
@@ -125,9 +128,10 @@ export async function invokeOperation(ctx: InvocationContext, name: string, rawA
   if (!decision.allowed) return deny(new OperationError(decision.code, decision.message, decision.details));
   const unsafe = unsafeArgument(rawArgs);
   if (unsafe) return deny(new OperationError("invalid_arguments", `Invalid arguments for ${operation.name}: ${unsafe}.`));
-  const parsed = inputSchemaOf(operation).safeParse(rawArgs ?? {});
+  const schema = inputSchemaOf(operation);
+  const parsed = schema.safeParse(rawArgs ?? {});
   if (!parsed.success) {
-    return deny(new OperationError("invalid_arguments", `Invalid arguments for ${operation.name}: ${formatIssues(parsed.error)}.`));
+    return deny(new OperationError("invalid_arguments", `Invalid arguments for ${operation.name}: ${formatIssues(parsed.error, schema)}.`));
   }
   target = operation.target?.(parsed.data) ?? null;
 
