@@ -9,7 +9,7 @@ const LIB = path.resolve("lib");
 
 /** Lower rank = lower layer. A room may import rooms of lower rank; equal rank only without a cycle. */
 const RANK: Record<string, number> = {
-  generated: 0, env: 0, ids: 0, errors: 0, pii: 0, http: 0, skill: 0,
+  generated: 0, env: 0, ids: 0, errors: 0, pii: 0, http: 0, skill: 0, "unknown-fields": 0,
   db: 1, secrets: 1,
   audit: 2, semantic: 2, loyalty: 2, demo: 3,
   governance: 3, auth: 4, writes: 4,
