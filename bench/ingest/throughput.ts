@@ -16,7 +16,6 @@
 import fs from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import pg from "pg";
 import { issueApiKey } from "@/lib/auth/api-keys";
 import { issueIngestKey } from "@/lib/ingest/ingest-keys";
 import { startApp } from "@/test/app-server";
@@ -50,18 +49,8 @@ const percentile = (xs: number[], p: number) => {
 
 async function main() {
   const machine = machineInfo();
-  const database = await freshDatabase(url);
   const variant = values["schema-variant"];
-  if (variant) {
-    // Several statements (and function bodies) in one simple-protocol query.
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query(fs.readFileSync(variant, "utf8"));
-    } finally {
-      await client.end();
-    }
-  }
+  const database = await freshDatabase(url, { schemaVariant: variant });
   const tenant = await database.db.tenant.create({ data: { slug: "bench", name: "Bench", timeZone: "America/New_York", currency: "USD" } });
   const ingestKey = (await issueIngestKey(database.db, { tenantId: tenant.id, name: "bench" })).secret;
   const mcpKey = (await issueApiKey(database.db, { tenantId: tenant.id, name: "bench", preset: "metrics:read" })).secret;

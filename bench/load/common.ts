@@ -33,8 +33,12 @@ export function loadAverage(): number[] {
   return os.loadavg().map((l) => Number(l.toFixed(2)));
 }
 
-/** Drops and recreates the database named by `url` (on its server), applies the migrations and opens it. */
-export async function freshDatabase(url: string): Promise<TestDatabase> {
+/**
+ * Drops and recreates the database named by `url` (on its server), applies the migrations and opens
+ * it. `schemaVariant`: an SQL file run after the migrations (several statements, function bodies
+ * too), to measure a schema change without migrating it (bench/ingest/variants/).
+ */
+export async function freshDatabase(url: string, options: { schemaVariant?: string } = {}): Promise<TestDatabase> {
   if (!url.startsWith("postgres")) throw new Error("Set DATABASE_URL to a PostgreSQL database this script may drop and recreate.");
   const name = new URL(url).pathname.slice(1);
   if (!/^[a-z0-9_]+$/i.test(name)) throw new Error(`Refusing odd database name ${name}`);
@@ -46,6 +50,16 @@ export async function freshDatabase(url: string): Promise<TestDatabase> {
   await admin.query(`CREATE DATABASE "${name}"`);
   await admin.end();
   await applyMigrations(url);
+  if (options.schemaVariant) {
+    // One simple-protocol query: it may hold several statements.
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(fs.readFileSync(options.schemaVariant, "utf8"));
+    } finally {
+      await client.end();
+    }
+  }
   const handle = await connect({ kind: "server", url });
   return { ...handle, runtime: "postgres" };
 }
