@@ -6,7 +6,7 @@
 // instance's group commit (./group-commit.ts) and the promise settles once it is durable.
 import type { Db } from "@/lib/db/client";
 import { driverPoolOf, isRootClient } from "@/lib/db/client";
-import type { Tx } from "@/lib/db/transaction";
+import type { RawTx } from "@/lib/db/transaction";
 import { env } from "@/lib/env";
 import type { AuditOutcome } from "@/lib/generated/prisma/client";
 import { appendToChain, type PreparedAuditEvent, type RecordedAuditEvent } from "./append-to-chain";
@@ -113,7 +113,7 @@ export function auditGroupCommit(db: Db): AuditGroupCommit {
  * Records an event. With a transaction client it joins that transaction (the chain's lock is then
  * held until it ends); with the root client it is group-committed on its own.
  */
-export async function recordAuditEvent(client: Db | Tx, raw: AuditEventInput): Promise<RecordedAuditEvent> {
+export async function recordAuditEvent(client: Db | RawTx, raw: AuditEventInput): Promise<RecordedAuditEvent> {
   const event = prepareAuditEvent(raw);
   if (isRootClient(client)) return auditGroupCommit(client).append(event);
   const tx = client;

@@ -9,12 +9,13 @@ import crypto from "node:crypto";
 import { recordAuditEvent, type AuditActorType, type AuditSurface } from "@/lib/audit/record-audit-event";
 import { expireEpochs } from "@/lib/db/cache-epochs";
 import type { Db } from "@/lib/db/client";
-import type { Tx } from "@/lib/db/transaction";
+import { rawTransaction } from "@/lib/db/raw-transaction";
+import type { RawTx } from "@/lib/db/transaction";
 import { pgArrayLiteral } from "@/lib/db/array-literal";
 import { newUuid7 } from "@/lib/ids";
 import { describeUnknownFields } from "@/lib/unknown-fields";
 import { currencyDigits } from "@/lib/semantic/exact";
-import { appendOrdersToRollups, applyFactsToRollups, rebuildRollups, type FactChanges, type InsertedOrders } from "@/lib/semantic/rollups";
+import { appendOrdersToRollups, applyFactsToRollups, rebuildTenantRollups, type FactChanges, type InsertedOrders } from "@/lib/semantic/rollups";
 import type { RawRow } from "./parse-batch";
 import {
   FACT_TIME_FIELD,
@@ -158,7 +159,7 @@ export async function ingestBatch(db: Db, input: IngestBatchInput): Promise<Batc
   const report = emptyReport(input);
   const { candidates, rejected } = validate(input, now);
   report.rejected.push(...rejected);
-  const audit = (tx: Db | Tx, outcome: "ok" | "error", errorCode: string | null) =>
+  const audit = (tx: Db | RawTx, outcome: "ok" | "error", errorCode: string | null) =>
     recordAuditEvent(tx, {
       tenantId: input.tenant.id,
       actorType: input.actor.type,
@@ -179,56 +180,49 @@ export async function ingestBatch(db: Db, input: IngestBatchInput): Promise<Batc
     return report;
   }
   try {
-    await db.$transaction(
-      async (tx) => {
-        const source = await tx.ingestSource.upsert({
-          where: { tenantId_name: { tenantId: input.tenant.id, name: input.source } },
-          create: { tenantId: input.tenant.id, name: input.source },
-          update: {},
-          select: { id: true },
-        });
-        // Batches of one source and kind queue here, so two concurrent re-sends cannot both insert an id.
-        await tx.$queryRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext($1))::text`, `ingest:${source.id}:${input.kind}`);
-        const fresh = await classify(tx, source.id, input.kind, candidates, report);
-        const written = fresh.length ? await WRITERS[input.kind](tx, input, fresh, report, now, source.id) : { accepted: [], facts: {} };
-        if (report.rejected.length && !input.partial) throw new BatchRefused();
-        if (written.accepted.length) {
-          await tx.$executeRawUnsafe(
-            `INSERT INTO ingest_records (source_id, kind, external_id, entity_id, content_hash, ingested_at)
-             SELECT $1::uuid, $2::"IngestKind", u.external_id, u.entity_id, u.content_hash, $3::timestamptz
-             FROM unnest($4::text[], $5::uuid[], $6::text[]) AS u(external_id, entity_id, content_hash)`,
-            source.id,
-            input.kind,
-            now.toISOString(),
-            pgArrayLiteral(written.accepted.map((a) => a.candidate.id)),
-            pgArrayLiteral(written.accepted.map((a) => a.entityId)),
-            pgArrayLiteral(written.accepted.map((a) => a.candidate.hash)),
-          );
-          report.accepted.push(...written.accepted.map((a) => ({ row: a.candidate.row, id: a.candidate.id })));
-        }
-        if (written.accepted.length || report.duplicates.length) {
-          const latest = written.accepted.reduce<Date | null>((max, a) => (a.candidate.factAt && (!max || a.candidate.factAt > max) ? a.candidate.factAt : max), null);
-          await tx.$executeRawUnsafe(
-            `INSERT INTO ingest_feeds (source_id, kind, tenant_id, latest_fact_at, last_received_at, accepted)
-             VALUES ($1::uuid, $2::"IngestKind", $3::uuid, $4::timestamptz, $5::timestamptz, $6::bigint)
-             ON CONFLICT (source_id, kind) DO UPDATE SET
-               latest_fact_at = GREATEST(ingest_feeds.latest_fact_at, EXCLUDED.latest_fact_at),
-               last_received_at = EXCLUDED.last_received_at,
-               accepted = ingest_feeds.accepted + EXCLUDED.accepted`,
-            source.id,
-            input.kind,
-            input.tenant.id,
-            latest?.toISOString() ?? null,
-            now.toISOString(),
-            String(written.accepted.length),
-          );
-        }
-        if (Object.values(written.facts).some((v) => v?.length) || written.newOrders?.placedAt.length) await followFacts(tx, input.tenant.id, written, now);
-        finish(report);
-        await audit(tx, "ok", report.rejected.length ? "partially_rejected" : null);
-      },
-      { timeout: 120_000, maxWait: 60_000 },
-    );
+    // Straight on the driver (lib/db/raw-transaction.ts): every statement here is raw SQL.
+    await rawTransaction(db, async (tx) => {
+      const source = { id: await sourceId(tx, input.tenant.id, input.source) };
+      // Batches of one source and kind queue here, so two concurrent re-sends cannot both insert an id.
+      await tx.$queryRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext($1))::text`, `ingest:${source.id}:${input.kind}`);
+      const fresh = await classify(tx, source.id, input.kind, candidates, report);
+      const written = fresh.length ? await WRITERS[input.kind](tx, input, fresh, report, now, source.id) : { accepted: [], facts: {} };
+      if (report.rejected.length && !input.partial) throw new BatchRefused();
+      if (written.accepted.length) {
+        await tx.$executeRawUnsafe(
+          `INSERT INTO ingest_records (source_id, kind, external_id, entity_id, content_hash, ingested_at)
+           SELECT $1::uuid, $2::"IngestKind", u.external_id, u.entity_id, u.content_hash, $3::timestamptz
+           FROM unnest($4::text[], $5::uuid[], $6::text[]) AS u(external_id, entity_id, content_hash)`,
+          source.id,
+          input.kind,
+          now.toISOString(),
+          pgArrayLiteral(written.accepted.map((a) => a.candidate.id)),
+          pgArrayLiteral(written.accepted.map((a) => a.entityId)),
+          pgArrayLiteral(written.accepted.map((a) => a.candidate.hash)),
+        );
+        report.accepted.push(...written.accepted.map((a) => ({ row: a.candidate.row, id: a.candidate.id })));
+      }
+      if (written.accepted.length || report.duplicates.length) {
+        const latest = written.accepted.reduce<Date | null>((max, a) => (a.candidate.factAt && (!max || a.candidate.factAt > max) ? a.candidate.factAt : max), null);
+        await tx.$executeRawUnsafe(
+          `INSERT INTO ingest_feeds (source_id, kind, tenant_id, latest_fact_at, last_received_at, accepted)
+           VALUES ($1::uuid, $2::"IngestKind", $3::uuid, $4::timestamptz, $5::timestamptz, $6::bigint)
+           ON CONFLICT (source_id, kind) DO UPDATE SET
+             latest_fact_at = GREATEST(ingest_feeds.latest_fact_at, EXCLUDED.latest_fact_at),
+             last_received_at = EXCLUDED.last_received_at,
+             accepted = ingest_feeds.accepted + EXCLUDED.accepted`,
+          source.id,
+          input.kind,
+          input.tenant.id,
+          latest?.toISOString() ?? null,
+          now.toISOString(),
+          String(written.accepted.length),
+        );
+      }
+      if (Object.values(written.facts).some((v) => v?.length) || written.newOrders?.placedAt.length) await followFacts(tx, input.tenant, written, now);
+      finish(report);
+      await audit(tx, "ok", report.rejected.length ? "partially_rejected" : null);
+    });
   } catch (err) {
     if (!(err instanceof BatchRefused)) throw err;
     // Rolled back: nothing from this batch was written; report what was wrong.
@@ -245,25 +239,45 @@ export async function ingestBatch(db: Db, input: IngestBatchInput): Promise<Batc
 }
 
 /** Rollups follow the facts in the same transaction; a tenant without rollups gets them built on its first batch. */
-async function followFacts(tx: Tx, tenantId: string, written: Pick<Written<unknown>, "facts" | "newOrders">, now: Date): Promise<void> {
+async function followFacts(tx: RawTx, tenant: IngestBatchInput["tenant"], written: Pick<Written<unknown>, "facts" | "newOrders">, now: Date): Promise<void> {
   const facts = { ...written.facts };
   if (written.newOrders?.placedAt.length) {
-    const appended = await appendOrdersToRollups(tx, tenantId, written.newOrders);
+    const appended = await appendOrdersToRollups(tx, tenant.id, written.newOrders);
     if (appended.status === "skipped" && appended.reason === "no_rollups") {
-      await rebuildRollups(tx, tenantId, { prefill: false, now });
+      await rebuildTenantRollups(tx, tenant, { prefill: false, now });
       return;
     }
     // Time zone changed since the rebuild: the same rule as applyFactsToRollups applies.
     if (appended.status === "skipped") facts.orders = written.newOrders.placedAt.map((at) => new Date(at));
-  } else if (!(await tx.rollupState.findUnique({ where: { tenantId }, select: { tenantId: true } }))) {
-    await rebuildRollups(tx, tenantId, { prefill: false, now });
+  } else if (!(await tx.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM "rollup_state" WHERE tenant_id = $1::uuid`, tenant.id)).length) {
+    await rebuildTenantRollups(tx, tenant, { prefill: false, now });
     return;
   }
-  if (Object.values(facts).some((v) => v?.length)) await applyFactsToRollups(tx, tenantId, facts);
+  if (Object.values(facts).some((v) => v?.length)) await applyFactsToRollups(tx, tenant.id, facts);
+}
+
+/**
+ * The source's id, created on its first batch. Two first batches of one source may race: the one
+ * whose insert waited for the other's commit sees nothing in its statement's snapshot, and reads again.
+ */
+async function sourceId(tx: RawTx, tenantId: string, name: string): Promise<string> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const [row] = await tx.$queryRawUnsafe<{ id: string }[]>(
+      `WITH created AS (
+         INSERT INTO ingest_sources (id, tenant_id, name) VALUES ($1::uuid, $2::uuid, $3::text) ON CONFLICT (tenant_id, name) DO NOTHING RETURNING id
+       )
+       SELECT id::text FROM created UNION ALL SELECT id::text FROM ingest_sources WHERE tenant_id = $2::uuid AND name = $3::text LIMIT 1`,
+      newUuid7(),
+      tenantId,
+      name,
+    );
+    if (row) return row.id;
+  }
+  throw new Error(`ingest source ${name} was neither created nor found`);
 }
 
 /** Splits candidates into re-sent duplicates, changed records (rejected) and new ones, within the batch too. */
-async function classify<T>(tx: Tx, sourceId: string, kind: IngestKindName, candidates: Candidate<T>[], report: BatchReport): Promise<Candidate<T>[]> {
+async function classify<T>(tx: RawTx, sourceId: string, kind: IngestKindName, candidates: Candidate<T>[], report: BatchReport): Promise<Candidate<T>[]> {
   if (!candidates.length) return [];
   // One primary-key probe per id, whatever the statistics say (see probeEach).
   const known = await tx.$queryRawUnsafe<{ external_id: string; content_hash: string }[]>(
@@ -291,18 +305,18 @@ async function classify<T>(tx: Tx, sourceId: string, kind: IngestKindName, candi
 
 /** `newOrders`: orders only inserted, added to the rollups as deltas (appendOrdersToRollups) instead of recomputing their days. */
 type Written<T> = { accepted: { candidate: Candidate<T>; entityId: string }[]; facts: FactChanges; newOrders?: InsertedOrders };
-type Writer<T> = (tx: Tx, input: IngestBatchInput, fresh: Candidate<T>[], report: BatchReport, now: Date, sourceId: string) => Promise<Written<T>>;
+type Writer<T> = (tx: RawTx, input: IngestBatchInput, fresh: Candidate<T>[], report: BatchReport, now: Date, sourceId: string) => Promise<Written<T>>;
 
 function reject(report: BatchReport, c: Candidate<unknown>, field: string, code: string, reason: string): void {
   report.rejected.push({ row: c.row, id: c.id, field, code, reason });
 }
 
-async function lookup(tx: Tx, sql: string, ...params: unknown[]): Promise<Map<string, string>> {
+async function lookup(tx: RawTx, sql: string, ...params: unknown[]): Promise<Map<string, string>> {
   const rows = await tx.$queryRawUnsafe<{ k: string; v: string }[]>(sql, ...params);
   return new Map(rows.map((r) => [r.k, r.v]));
 }
 
-const storesByCode = (tx: Tx, tenantId: string, codes: string[]) =>
+const storesByCode = (tx: RawTx, tenantId: string, codes: string[]) =>
   lookup(tx, `SELECT code AS k, id::text AS v FROM stores WHERE tenant_id = $1::uuid AND code = ANY($2::text[])`, tenantId, pgArrayLiteral(codes));
 
 /**
@@ -316,7 +330,7 @@ function probeEach(select: string): string {
   return `CROSS JOIN LATERAL (${select} LIMIT 1) AS r`;
 }
 
-async function membersByExternalId(tx: Tx, tenantId: string, ids: string[], lock = false) {
+async function membersByExternalId(tx: RawTx, tenantId: string, ids: string[], lock = false) {
   const rows = await tx.$queryRawUnsafe<{ external_id: string; id: string; tier_id: string; points_balance: number }[]>(
     lock
       ? `SELECT external_id, id::text, tier_id::text, points_balance FROM members WHERE tenant_id = $1::uuid AND external_id = ANY($2::text[]) ORDER BY id FOR UPDATE`
@@ -356,7 +370,7 @@ const writeMembers: Writer<MemberInput> = async (tx, input, fresh, report, now) 
   const [existing, stores, tierRows] = await Promise.all([
     membersByExternalId(tx, tenantId, fresh.map((c) => c.id)),
     storesByCode(tx, tenantId, unique(fresh.map((c) => c.record.homeStore))),
-    tx.tier.findMany({ where: { tenantId }, select: { id: true, name: true, rank: true } }),
+    tx.$queryRawUnsafe<{ id: string; name: string; rank: number }[]>(`SELECT id::text, name, rank FROM tiers WHERE tenant_id = $1::uuid`, tenantId),
   ]);
   const tiers = new Map(tierRows.map((t) => [t.name.toLowerCase(), t]));
   const ranks = new Map(tierRows.map((t) => [t.rank, t.name]));
@@ -436,7 +450,7 @@ type CouponPlan = { uses: CouponUse[]; couponIds: string[] };
  * Checks coupon uses against existing coupons and pools: a code must not be redeemed or voided
  * already and must belong to the named pool. Returns an error message per use (null when fine).
  */
-async function checkCoupons(tx: Tx, tenantId: string, uses: { code: string; pool: string }[]): Promise<(string | null)[]> {
+async function checkCoupons(tx: RawTx, tenantId: string, uses: { code: string; pool: string }[]): Promise<(string | null)[]> {
   const rows = await tx.$queryRawUnsafe<{ code: string; pool: string; redeemed: boolean; voided: boolean }[]>(
     `SELECT c.code, p.name AS pool, c.redeemed_at IS NOT NULL AS redeemed, c.voided_at IS NOT NULL AS voided
      FROM coupons c JOIN coupon_pools p ON p.id = c.pool_id WHERE c.tenant_id = $1::uuid AND c.code = ANY($2::text[]) FOR UPDATE OF c`,
@@ -462,7 +476,7 @@ async function checkCoupons(tx: Tx, tenantId: string, uses: { code: string; pool
  * source: recorded as an amount of 0), unknown codes are created issued and redeemed, known ones
  * are marked redeemed. Returns the coupon ids and the instants the rollups must refresh.
  */
-async function applyCoupons(tx: Tx, tenantId: string, uses: CouponUse[]): Promise<CouponPlan & { facts: Date[] }> {
+async function applyCoupons(tx: RawTx, tenantId: string, uses: CouponUse[]): Promise<CouponPlan & { facts: Date[] }> {
   if (!uses.length) return { uses, couponIds: [], facts: [] };
   const poolNames = unique(uses.map((u) => u.pool));
   const firstIssue = new Map<string, string>();

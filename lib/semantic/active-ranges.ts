@@ -23,7 +23,7 @@
 // it is unchanged. Fills take the tenant's rollup lock in shared mode, writers take it exclusively,
 // so a fill never stores counts from member-days that a concurrent refresh is replacing.
 import type { Db } from "@/lib/db/client";
-import type { DbOrTx, Tx } from "@/lib/db/transaction";
+import type { DbOrTx, RawTx } from "@/lib/db/transaction";
 import type { Period } from "./compile";
 import type { ResolvedFilter } from "./dimensions";
 import type { FactSource, GroupKey } from "./metrics";
@@ -195,7 +195,7 @@ WHERE c.members > 0`;
 }
 
 /** Computes and stores grouping sets of one range (dropping stale region sets first). Caller holds the lock. */
-export async function fillRange(tx: DbOrTx, tenantId: string, fromDay: string, toDay: string, groupings: readonly number[]): Promise<void> {
+export async function fillRange(tx: RawTx, tenantId: string, fromDay: string, toDay: string, groupings: readonly number[]): Promise<void> {
   await tx.$executeRawUnsafe(
     `DELETE FROM "rollup_active_member_ranges"
      WHERE tenant_id = $1::uuid AND from_day = $2::date AND to_day = $3::date
@@ -255,7 +255,7 @@ export async function readActiveRanges(db: DbOrTx, tenantId: string, plan: Range
  * Deletes cached ranges containing any of `days` (every range of the tenant when null). Call in the
  * transaction that recomputes those days' member-day rows, holding the rollup lock.
  */
-export async function invalidateActiveRanges(tx: Tx, tenantId: string, days: readonly string[] | null): Promise<void> {
+export async function invalidateActiveRanges(tx: RawTx, tenantId: string, days: readonly string[] | null): Promise<void> {
   if (days === null) {
     await tx.$executeRawUnsafe(`DELETE FROM "rollup_active_member_ranges" WHERE tenant_id = $1::uuid`, tenantId);
     return;
@@ -289,7 +289,7 @@ export function prefillRanges(timeZone: string, now: Date, windows: readonly Nam
 }
 
 /** Fills the missing grouping sets of the prefill ranges as of `now`. Caller holds the rollup lock. */
-export async function prefillActiveRanges(tx: DbOrTx, tenant: { id: string; timeZone: string }, now: Date): Promise<{ ranges: number; filled: number }> {
+export async function prefillActiveRanges(tx: RawTx, tenant: { id: string; timeZone: string }, now: Date): Promise<{ ranges: number; filled: number }> {
   const ranges = prefillRanges(tenant.timeZone, now);
   const cached = await tx.$queryRawUnsafe<{ from_day: string; to_day: string; grouping: number }[]>(
     `SELECT to_char(from_day, 'YYYY-MM-DD') AS from_day, to_char(to_day, 'YYYY-MM-DD') AS to_day, grouping::int AS grouping

@@ -12,7 +12,7 @@
 // so it is idempotent: calling it twice, or for a day that did not change, is harmless.
 import { pgArrayLiteral } from "@/lib/db/array-literal";
 import type { Db } from "@/lib/db/client";
-import type { DbOrTx, Tx } from "@/lib/db/transaction";
+import type { DbOrTx, RawTx } from "@/lib/db/transaction";
 import { invalidateActiveRanges, prefillActiveRanges, rollupLockKey, rollupLockSql } from "./active-ranges";
 import { addDays, localDateOf, localToInstant } from "./resolve-window";
 
@@ -35,13 +35,31 @@ export type ApplyFactsResult =
 
 type DayScope = { days: string[]; start: string; end: string } | null;
 
-function anyTx(db: DbOrTx): db is Db {
+function isRoot(db: DbOrTx | RawTx): db is Db {
   return "$transaction" in db;
 }
 
-async function inTransaction<T>(db: DbOrTx, fn: (tx: Tx) => Promise<T>): Promise<T> {
-  if (anyTx(db)) return db.$transaction(fn, { timeout: 30 * 60_000, maxWait: 60_000 });
+/** Runs `fn` in a transaction of its own on a root client, or inside the caller's transaction. */
+async function inTransaction<T>(db: DbOrTx | RawTx, fn: (tx: RawTx) => Promise<T>): Promise<T> {
+  if (isRoot(db)) return db.$transaction((tx) => fn(tx), { timeout: 30 * 60_000, maxWait: 60_000 });
   return fn(db);
+}
+
+type UsableState = { status: "usable"; timeZone: string } | { status: "skipped"; reason: "no_rollups" | "time_zone_changed" };
+
+/** Whether the tenant's rollups may be updated in place: they exist and are bucketed in its current time zone. */
+async function usableState(tx: RawTx, tenantId: string): Promise<UsableState> {
+  const [row] = await tx.$queryRawUnsafe<{ state_tz: string | null; tenant_tz: string }[]>(
+    `SELECT s.time_zone AS state_tz, t.time_zone AS tenant_tz FROM "tenants" t LEFT JOIN "rollup_state" s ON s.tenant_id = t.id WHERE t.id = $1::uuid`,
+    tenantId,
+  );
+  if (!row?.state_tz) return { status: "skipped", reason: "no_rollups" };
+  if (row.state_tz !== row.tenant_tz) return { status: "skipped", reason: "time_zone_changed" };
+  return { status: "usable", timeZone: row.state_tz };
+}
+
+async function touchState(tx: RawTx, tenantId: string): Promise<void> {
+  await tx.$executeRawUnsafe(`UPDATE "rollup_state" SET updated_at = $2::timestamptz WHERE tenant_id = $1::uuid`, tenantId, new Date().toISOString());
 }
 
 /**
@@ -63,7 +81,7 @@ function dayFilter(scope: DayScope, next: number): { sql: string; params: string
   return { sql: ` AND day = ANY(string_to_array($${next}::text, ',')::date[])`, params: [scope.days.join(",")] };
 }
 
-async function refreshFamily(tx: Tx, tenantId: string, timeZone: string, family: RollupFamily, scope: DayScope): Promise<void> {
+async function refreshFamily(tx: RawTx, tenantId: string, timeZone: string, family: RollupFamily, scope: DayScope): Promise<void> {
   const base = [tenantId, timeZone];
   const run = async (sql: string, params: string[]) => {
     await tx.$executeRawUnsafe(sql, ...params);
@@ -151,7 +169,7 @@ async function refreshFamily(tx: Tx, tenantId: string, timeZone: string, family:
 
 const FAMILIES: RollupFamily[] = ["orders", "coupons", "points", "members"];
 
-async function lockTenant(tx: Tx, tenantId: string): Promise<void> {
+async function lockTenant(tx: RawTx, tenantId: string): Promise<void> {
   await tx.$queryRawUnsafe(rollupLockSql("exclusive"), rollupLockKey(tenantId));
 }
 
@@ -179,19 +197,9 @@ export async function rebuildRollups(db: DbOrTx, tenantId?: string, options: Reb
   for (const tenant of tenants) {
     const started = Date.now();
     await inTransaction(db, async (tx) => {
-      await lockTenant(tx, tenant.id);
-      for (const family of FAMILIES) await refreshFamily(tx, tenant.id, tenant.timeZone, family, null);
-      if (options.prefill ?? true) {
-        // A fill de-duplicates each range's member-days; only in our own transaction.
-        if (anyTx(db)) await tx.$executeRawUnsafe(`SET LOCAL work_mem = '128MB'`);
-        await prefillActiveRanges(tx, tenant, options.now ?? new Date());
-      }
-      const now = new Date();
-      await tx.rollupState.upsert({
-        where: { tenantId: tenant.id },
-        create: { tenantId: tenant.id, timeZone: tenant.timeZone, builtAt: now, updatedAt: now },
-        update: { timeZone: tenant.timeZone, builtAt: now, updatedAt: now },
-      });
+      // A fill de-duplicates each range's member-days; only in our own transaction.
+      if (isRoot(db) && (options.prefill ?? true)) await tx.$executeRawUnsafe(`SET LOCAL work_mem = '128MB'`);
+      await rebuildTenantRollups(tx, tenant, options);
     });
     const counts = await db.$queryRawUnsafe<{ t: string; n: string }[]>(
       `SELECT 'rollup_order_days' AS t, COUNT(*)::text AS n FROM "rollup_order_days" WHERE tenant_id = $1::uuid
@@ -213,6 +221,21 @@ export async function rebuildRollups(db: DbOrTx, tenantId?: string, options: Reb
   return results;
 }
 
+/** rebuildRollups for one tenant, inside the caller's transaction (which then holds the tenant's rollup lock). */
+export async function rebuildTenantRollups(tx: RawTx, tenant: { id: string; timeZone: string }, options: RebuildOptions = {}): Promise<void> {
+  await lockTenant(tx, tenant.id);
+  for (const family of FAMILIES) await refreshFamily(tx, tenant.id, tenant.timeZone, family, null);
+  if (options.prefill ?? true) await prefillActiveRanges(tx, tenant, options.now ?? new Date());
+  const now = new Date().toISOString();
+  await tx.$executeRawUnsafe(
+    `INSERT INTO "rollup_state" (tenant_id, time_zone, built_at, updated_at) VALUES ($1::uuid, $2::text, $3::timestamptz, $3::timestamptz)
+     ON CONFLICT (tenant_id) DO UPDATE SET time_zone = EXCLUDED.time_zone, built_at = EXCLUDED.built_at, updated_at = EXCLUDED.updated_at`,
+    tenant.id,
+    tenant.timeZone,
+    now,
+  );
+}
+
 /**
  * Brings a tenant's rollups up to date after facts changed, by recomputing the local days that
  * `changes` touch (see FactChanges for what to pass). Call it in the same transaction as the write
@@ -220,14 +243,10 @@ export async function rebuildRollups(db: DbOrTx, tenantId?: string, options: Reb
  * the tenant has no rollups yet, or when its time zone changed since the last rebuild (queries then
  * read raw facts until `rollups:rebuild` runs).
  */
-export async function applyFactsToRollups(db: DbOrTx, tenantId: string, changes: FactChanges): Promise<ApplyFactsResult> {
+export async function applyFactsToRollups(db: DbOrTx | RawTx, tenantId: string, changes: FactChanges): Promise<ApplyFactsResult> {
   return inTransaction(db, async (tx) => {
-    const [state, tenant] = await Promise.all([
-      tx.rollupState.findUnique({ where: { tenantId } }),
-      tx.tenant.findUnique({ where: { id: tenantId }, select: { timeZone: true } }),
-    ]);
-    if (!state || !tenant) return { status: "skipped", reason: "no_rollups" } as const;
-    if (state.timeZone !== tenant.timeZone) return { status: "skipped", reason: "time_zone_changed" } as const;
+    const state = await usableState(tx, tenantId);
+    if (state.status === "skipped") return state;
     await lockTenant(tx, tenantId);
     const days: Partial<Record<RollupFamily, string[]>> = {};
     for (const family of FAMILIES) {
@@ -245,7 +264,7 @@ export async function applyFactsToRollups(db: DbOrTx, tenantId: string, changes:
       await refreshFamily(tx, tenantId, state.timeZone, family, scope);
       days[family] = list;
     }
-    await tx.rollupState.update({ where: { tenantId }, data: { updatedAt: new Date() } });
+    await touchState(tx, tenantId);
     return { status: "applied", days } as const;
   });
 }
@@ -288,13 +307,9 @@ export type InsertedOrders = {
  * inserted — anything that changes existing orders uses applyFactsToRollups. Same transaction and
  * skip rules as applyFactsToRollups.
  */
-export async function appendOrdersToRollups(tx: Tx, tenantId: string, orders: InsertedOrders): Promise<ApplyFactsResult> {
-  const [state, tenant] = await Promise.all([
-    tx.rollupState.findUnique({ where: { tenantId } }),
-    tx.tenant.findUnique({ where: { id: tenantId }, select: { timeZone: true } }),
-  ]);
-  if (!state || !tenant) return { status: "skipped", reason: "no_rollups" };
-  if (state.timeZone !== tenant.timeZone) return { status: "skipped", reason: "time_zone_changed" };
+export async function appendOrdersToRollups(tx: RawTx, tenantId: string, orders: InsertedOrders): Promise<ApplyFactsResult> {
+  const state = await usableState(tx, tenantId);
+  if (state.status === "skipped") return state;
   await lockTenant(tx, tenantId);
   // The local days come back from the insert: no per-order time-zone arithmetic in JavaScript.
   const inserted = await tx.$queryRawUnsafe<{ day: string }[]>(
@@ -325,7 +340,7 @@ export async function appendOrdersToRollups(tx: Tx, tenantId: string, orders: In
   const days = [...new Set(inserted.map((r) => r.day))].sort();
   await invalidateActiveRanges(tx, tenantId, days);
   await compactOrderDays(tx, tenantId, days);
-  await tx.rollupState.update({ where: { tenantId }, data: { updatedAt: new Date() } });
+  await touchState(tx, tenantId);
   return { status: "applied", days: { orders: days } };
 }
 
@@ -333,7 +348,7 @@ export async function appendOrdersToRollups(tx: Tx, tenantId: string, orders: In
  * Merges a day's order rows with equal keys once delta rows outnumber the distinct keys (amortised:
  * rarely). A day has at most stores × tiers × channels keys, so the check reads a bounded number of rows.
  */
-async function compactOrderDays(tx: Tx, tenantId: string, days: readonly string[]): Promise<void> {
+async function compactOrderDays(tx: RawTx, tenantId: string, days: readonly string[]): Promise<void> {
   const keys = "store_id, tier_id, channel";
   const fragmented = await tx.$queryRawUnsafe<{ day: string }[]>(
     `SELECT day::text FROM "rollup_order_days" WHERE tenant_id = $1::uuid AND day = ANY($2::date[])
