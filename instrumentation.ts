@@ -1,8 +1,9 @@
 // Runs once when a server instance starts: apply pending migrations before serving requests
 // (instances starting together queue on an advisory lock; see lib/db/migrate.ts), check the audit
 // keys (an invalid SOCODE_AUDIT_KEYS stops the start instead of failing every audited request),
-// start the periodic signed checkpoints of the audit chains, and hand /api/mcp's handler to
-// bin/socode-server.mjs, which serves it ahead of the Next.js router (lib/mcp/node-endpoint.ts).
+// start the periodic signed checkpoints of the audit chains, and hand the handlers of /api/mcp and of
+// the ingest batches to bin/socode-server.mjs, which serves them ahead of the Next.js router
+// (lib/http/node-endpoints.ts).
 export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { prepareDatabase } = await import("@/lib/db/ready");
@@ -13,4 +14,6 @@ export async function register() {
   startAuditCheckpoints(handle.db);
   const { exposeNodeMcpEndpoint } = await import("@/lib/mcp/node-endpoint");
   exposeNodeMcpEndpoint();
+  const { exposeNodeIngestEndpoint } = await import("@/lib/ingest/node-endpoint");
+  exposeNodeIngestEndpoint();
 }

@@ -4,10 +4,12 @@
 // the method (lib/http/allowed-methods.mjs). `next start` has no place for it: TRACE fails inside
 // Next.js with a 500 before any app code runs, and CONNECT never reaches a request handler. Requests
 // the HTTP parser refuses are answered so that the client can read the answer
-// (lib/http/client-errors.mjs). /api/mcp is served ahead of the Next.js router, by the same handler
-// as its route (lib/mcp/node-endpoint.ts), once instrumentation.ts has made it available; until then
-// (the first moments after start) Next.js serves it. SOCODE_MCP_THROUGH_NEXT=1 leaves it to the
-// Next.js router always (to compare the two: bench/mcp/overhead.ts --through-next).
+// (lib/http/client-errors.mjs). The hot paths, /api/mcp and the ingest batches /api/ingest/v1/{kind},
+// are served ahead of the Next.js router, by the same handlers as their routes
+// (lib/http/node-endpoints.ts), once instrumentation.ts has made them available; until then (the
+// first moments after start) Next.js serves them. SOCODE_MCP_THROUGH_NEXT=1 and
+// SOCODE_INGEST_THROUGH_NEXT=1 leave them to the Next.js router always (to compare the two:
+// bench/mcp/overhead.ts --through-next, bench/ingest/throughput.ts --through-next).
 //   node bin/socode-server.mjs [--port 3000] [--hostname 127.0.0.1]
 import http from "node:http";
 import path from "node:path";
@@ -29,13 +31,13 @@ const app = next({ dev: false, dir: root, hostname: values.hostname ?? "localhos
 const handle = app.getRequestHandler();
 await app.prepare();
 
-// lib/mcp/node-endpoint.ts's NODE_MCP_ENDPOINT (not set when SOCODE_MCP_THROUGH_NEXT asks for the route).
-const NODE_MCP_ENDPOINT = Symbol.for("socode.mcp.nodeEndpoint");
+// lib/http/node-endpoints.ts's NODE_ENDPOINTS: a Map of name → { accepts(req), serve(req, res) }.
+const NODE_ENDPOINTS = Symbol.for("socode.nodeEndpoints");
 
 const server = http.createServer((req, res) => {
   if (answerUnsupportedMethod(req, res)) return;
-  const mcp = globalThis[NODE_MCP_ENDPOINT];
-  if (mcp?.accepts(req)) return void mcp.serve(req, res);
+  const endpoints = globalThis[NODE_ENDPOINTS];
+  if (endpoints) for (const endpoint of endpoints.values()) if (endpoint.accepts(req)) return void endpoint.serve(req, res);
   void handle(req, res);
 });
 server.on("connect", answerConnect);

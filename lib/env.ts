@@ -40,6 +40,8 @@ const EnvSchema = z.object({
    * it; for comparison and diagnosis — the same handler either way, ~1 ms more CPU per request).
    */
   SOCODE_MCP_THROUGH_NEXT: booleanFlag.optional(),
+  /** The same for the ingest batches, POST /api/ingest/v1/{kind} (lib/ingest/node-endpoint.ts). */
+  SOCODE_INGEST_THROUGH_NEXT: booleanFlag.optional(),
   /** MCP requests allowed per key per minute. */
   SOCODE_RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).max(100_000).default(300),
   /** Chromium binary for Playwright (defaults to Playwright's own browser when unset). */

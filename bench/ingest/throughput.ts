@@ -12,6 +12,8 @@
 // (bench/mcp/profile-summary.ts) to the result. --schema-variant FILE runs an SQL file on the fresh
 // database before the app starts, to measure a schema change without migrating it
 // (bench/ingest/variants/: what the foreign keys on orders cost, docs/benchmarks.md).
+// --through-next serves the batches through the Next.js router (SOCODE_INGEST_THROUGH_NEXT=1)
+// instead of ahead of it (lib/ingest/node-endpoint.ts), to measure what the router costs.
 // The database named by DATABASE_URL is dropped and recreated (it must not be one you care about).
 import fs from "node:fs";
 import http from "node:http";
@@ -33,6 +35,7 @@ const { values } = parseArgs({
     members: { type: "string", default: "20000" },
     "cpu-prof": { type: "string" },
     "schema-variant": { type: "string" },
+    "through-next": { type: "boolean", default: false },
   },
 });
 const ORDERS = Number(values.orders);
@@ -60,7 +63,7 @@ async function main() {
     fs.rmSync(profileDir, { recursive: true, force: true });
     fs.mkdirSync(profileDir, { recursive: true });
   }
-  const app = await startApp(database, {}, { nodeArgs: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [] });
+  const app = await startApp(database, values["through-next"] ? { SOCODE_INGEST_THROUGH_NEXT: "1" } : {}, { nodeArgs: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [] });
   const memory = new MemorySampler(() => (app.pid ? [app.pid] : [])).start();
   // Node's own HTTP client on kept-alive connections, bodies as bytes: a sender as lean as a POS
   // exporter would be, so that the load generator's share of the two cores stays small.
@@ -178,7 +181,7 @@ async function main() {
         {
           machine,
           loadAverageAfterThroughput: loadDuring,
-          parameters: { orders: ORDERS, senders: SENDERS, batch: BATCH, days: DAYS, members: MEMBERS, samples: SAMPLES, schemaVariant: variant ?? null },
+          parameters: { orders: ORDERS, senders: SENDERS, batch: BATCH, days: DAYS, members: MEMBERS, samples: SAMPLES, schemaVariant: variant ?? null, throughNext: values["through-next"] },
           throughput: {
             seconds: Number(seconds.toFixed(1)),
             ordersPerSecond: Math.round(ORDERS / seconds),

@@ -2,6 +2,7 @@
 // ?tenant= guard), read the body under its cap, parse NDJSON or JSON, run the batch, answer with
 // the batch report (200 when written, 422 when refused, nothing written).
 import { z } from "zod";
+import type { HttpRequestView } from "@/lib/http/node-endpoints";
 import { describeIngestKeyRejection, verifyIngestKey } from "./ingest-keys";
 import { ingestBatch, SOURCE_NAME_PATTERN } from "./ingest-batch";
 import { ingestContext, ingestError, json, readIngestBody, refuse } from "./http";
@@ -14,7 +15,8 @@ const QuerySchema = z.object({
   partial: z.enum(["true", "false"]).optional(),
 });
 
-export async function handleIngestBatchRequest(request: Request, kindParam: string): Promise<Response> {
+/** `request`: the route's Web Request or Node's request (./node-endpoint.ts), as a view. */
+export async function handleIngestBatchRequest(request: HttpRequestView, kindParam: string): Promise<Response> {
   const ctx = await ingestContext();
   if (ctx instanceof Response) return ctx;
   const { db, requestId } = ctx;
@@ -38,7 +40,7 @@ export async function handleIngestBatchRequest(request: Request, kindParam: stri
     const tenant = await db.tenant.findUniqueOrThrow({ where: { id: key.tenantId } });
     const actor = { tenantId: tenant.id, actorType: "key" as const, actorId: key.id, actorLabel: `${key.name} (${key.displayPrefix}…)`, action: `ingest.${kind.data}` };
 
-    const url = new URL(request.url);
+    const url = new URL(request.target, "http://ingest.invalid");
     const query = QuerySchema.safeParse(Object.fromEntries(url.searchParams));
     if (!query.success) {
       const issue = query.error.issues[0];

@@ -5,7 +5,8 @@ import { audit, type AuditEventInput } from "@/lib/audit/record-audit-event";
 import type { Db } from "@/lib/db/client";
 import { getReadyDb } from "@/lib/db/ready";
 import { env } from "@/lib/env";
-import { readBodyCapped } from "@/lib/http/read-body";
+import type { HttpRequestView } from "@/lib/http/node-endpoints";
+import type { CappedBody } from "@/lib/http/read-body";
 
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): Response {
   return new Response(JSON.stringify(body), { status, headers: { "Content-Type": "application/json", "Cache-Control": "no-store", ...headers } });
@@ -43,11 +44,11 @@ export async function refuse(
 }
 
 /** Reads the body as UTF-8 under the configured cap: 413 without reading past the cap, 400 for bad bytes. */
-export async function readIngestBody(request: Request, requestId: string): Promise<{ ok: true; text: string; bytes: Buffer } | { ok: false; response: Response; code: string }> {
+export async function readIngestBody(request: HttpRequestView, requestId: string): Promise<{ ok: true; text: string; bytes: Buffer } | { ok: false; response: Response; code: string }> {
   const max = maxBodyBytes();
-  let body: Awaited<ReturnType<typeof readBodyCapped>>;
+  let body: CappedBody;
   try {
-    body = await readBodyCapped(request, max);
+    body = await request.readBody(max);
   } catch {
     return { ok: false, code: "body_incomplete", response: ingestError(400, "body_incomplete", "The request body ended before it was complete.", requestId) };
   }

@@ -5,6 +5,7 @@
 import crypto from "node:crypto";
 import { z } from "zod";
 import type { Db } from "@/lib/db/client";
+import { webRequestView } from "@/lib/http/node-endpoints";
 import { ingestBatch, type BatchReport } from "./ingest-batch";
 import { ingestContext, ingestError, json, readIngestBody, refuse } from "./http";
 
@@ -86,7 +87,7 @@ export async function handleShopifyWebhook(request: Request, sourceId: string): 
   if (ctx instanceof Response) return ctx;
   const { db, requestId } = ctx;
   try {
-    const body = await readIngestBody(request, requestId);
+    const body = await readIngestBody(webRequestView(request), requestId);
     if (!body.ok) return body.response;
     // One answer for an unknown source and a bad signature: the URL alone reveals nothing.
     const source = /^[0-9a-f-]{36}$/i.test(sourceId)

@@ -13,7 +13,8 @@ import { env } from "@/lib/env";
 import { mayUse, requiredScopes } from "@/lib/governance/guard";
 import { findOperation } from "@/lib/operations/catalogue";
 import { rateLimiter } from "@/lib/governance/rate-limit";
-import { type CappedBody, readBodyCapped } from "@/lib/http/read-body";
+import { type HttpAnswer, type HttpRequestView, webRequestView } from "@/lib/http/node-endpoints";
+import type { CappedBody } from "@/lib/http/read-body";
 import { DEFAULT_CHALLENGE_SCOPE, oauthUrls } from "@/lib/oauth/config";
 import { insufficientScopeChallenge, unauthorizedChallenge } from "@/lib/oauth/metadata";
 import { authenticate, describeRejection } from "./authenticate";
@@ -33,23 +34,8 @@ const KEY_PARAMS = /^(key|api[_-]?key|token|access[_-]?token|auth|authorization|
 
 type JsonRpcErrorCode = -32700 | -32600 | -32601 | -32602 | -32603 | -32000 | -32001;
 
-/**
- * What the endpoint reads of an HTTP request: a view of a Web Request (the route) or of Node's
- * request (lib/mcp/node-endpoint.ts, which builds no Web Request for it).
- */
-export type McpHttpRequest = {
-  method: string;
-  /** The request target: path and query (the Host header is not part of it, and is not trusted here). */
-  target: string;
-  headers: Pick<Headers, "get">;
-  /** The body, refused beyond maxBytes (lib/http/read-body.ts). */
-  readBody(maxBytes: number): Promise<CappedBody>;
-};
 
-/** What the endpoint answers: plain data, written by the route (a Web Response) or the Node endpoint. */
-export type McpAnswer = { status: number; headers: Record<string, string>; body: string | null };
-
-function jsonRpcError(status: number, code: JsonRpcErrorCode, message: string, headers: Record<string, string> = {}): McpAnswer {
+function jsonRpcError(status: number, code: JsonRpcErrorCode, message: string, headers: Record<string, string> = {}): HttpAnswer {
   return {
     status,
     headers: { "Content-Type": "application/json", "Cache-Control": "no-store", ...headers },
@@ -58,11 +44,11 @@ function jsonRpcError(status: number, code: JsonRpcErrorCode, message: string, h
 }
 
 /** The server's answer to the one message: its response as JSON, or 202 with no body when there is nothing to answer. */
-function rpcAnswer(response: JSONRPCMessage | null): McpAnswer {
+function rpcAnswer(response: JSONRPCMessage | null): HttpAnswer {
   return response ? { status: 200, headers: { "Content-Type": "application/json" }, body: JSON.stringify(response) } : { status: 202, headers: {}, body: null };
 }
 
-async function readBody(request: McpHttpRequest): Promise<{ ok: true; text: string } | { ok: false; response: McpAnswer; errorCode: string }> {
+async function readBody(request: HttpRequestView): Promise<{ ok: true; text: string } | { ok: false; response: HttpAnswer; errorCode: string }> {
   let body: CappedBody;
   try {
     body = await request.readBody(MAX_BODY_BYTES);
@@ -79,7 +65,7 @@ async function readBody(request: McpHttpRequest): Promise<{ ok: true; text: stri
 }
 
 /** PostgreSQL is down or restarting: the request was not completed; the pool reconnects by itself. */
-function databaseUnavailable(): McpAnswer {
+function databaseUnavailable(): HttpAnswer {
   return jsonRpcError(503, -32603, "The service's database is unavailable; try again shortly.", { "Retry-After": "5" });
 }
 
@@ -87,16 +73,11 @@ type Outcome = { status: number; outcome: "ok" | "denied" | "error"; errorCode?:
 
 /** The route's handler (app/api/mcp/route.ts): the answer as a Web Response. */
 export async function handleMcpRequest(request: Request): Promise<Response> {
-  const answer = await answerMcpRequest({
-    method: request.method,
-    target: ((url) => url.pathname + url.search)(new URL(request.url)),
-    headers: request.headers,
-    readBody: (maxBytes) => readBodyCapped(request, maxBytes),
-  });
+  const answer = await answerMcpRequest(webRequestView(request));
   return new Response(answer.body, { status: answer.status, headers: answer.headers });
 }
 
-export async function answerMcpRequest(request: McpHttpRequest): Promise<McpAnswer> {
+export async function answerMcpRequest(request: HttpRequestView): Promise<HttpAnswer> {
   const started = performance.now();
   const requestId = crypto.randomUUID();
   let db: Db;
@@ -111,7 +92,7 @@ export async function answerMcpRequest(request: McpHttpRequest): Promise<McpAnsw
   // Events before authentication have no tenant; they go to the global chain.
   const record = (event: Omit<AuditEventInput, "surface" | "requestId" | "latencyMs">) =>
     audit(db, { ...event, surface: "mcp", requestId, latencyMs: Math.round(performance.now() - started), clientName: event.clientName ?? userAgent });
-  const refuse = async (response: McpAnswer, action: string, errorCode: string, extra: Partial<AuditEventInput> = {}) => {
+  const refuse = async (response: HttpAnswer, action: string, errorCode: string, extra: Partial<AuditEventInput> = {}) => {
     await record({ tenantId: null, actorType: "anonymous", action, outcome: "denied", errorCode, ...extra });
     return response;
   };
@@ -246,7 +227,7 @@ export async function answerMcpRequest(request: McpHttpRequest): Promise<McpAnsw
     let timer: NodeJS.Timeout | undefined;
     let timedOut = false;
     try {
-      const timeout = new Promise<McpAnswer>((resolve) => {
+      const timeout = new Promise<HttpAnswer>((resolve) => {
         timer = setTimeout(() => {
           timedOut = true;
           resolve(jsonRpcError(504, -32603, `The request took longer than ${REQUEST_TIMEOUT_MS / 1000} s and was abandoned.`));
@@ -297,7 +278,7 @@ export async function answerMcpRequest(request: McpHttpRequest): Promise<McpAnsw
 }
 
 /** The outcome of an answered request, from its HTTP status and the JSON-RPC error it carried. */
-function classify(answer: McpAnswer, errorCode: number | undefined): Outcome {
+function classify(answer: HttpAnswer, errorCode: number | undefined): Outcome {
   if (answer.status >= 400) return { status: answer.status, outcome: answer.status < 500 ? "denied" : "error", errorCode: `http_${answer.status}` };
   if (errorCode !== undefined) return { status: answer.status, outcome: "error", errorCode: `jsonrpc_${String(errorCode)}` };
   return { status: answer.status, outcome: "ok" };

@@ -4,6 +4,7 @@
 import { getReadyDb } from "@/lib/db/ready";
 import { authorizeConsoleAction, ConsoleAccessError } from "@/lib/console/session";
 import { ConsoleImportQuerySchema, importConsoleChunk } from "@/lib/ingest/console-import";
+import { webRequestView } from "@/lib/http/node-endpoints";
 import { readIngestBody } from "@/lib/ingest/http";
 
 export const dynamic = "force-dynamic";
@@ -23,7 +24,7 @@ export async function POST(request: Request, { params }: { params: Promise<{ ten
     const access = await authorizeConsoleAction({ tenant, need: "ingest.manage", action: "ingest.import", label: "Importing data" });
     const query = ConsoleImportQuerySchema.safeParse(Object.fromEntries(new URL(request.url).searchParams));
     if (!query.success) return problem(400, "invalid_query", query.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; "));
-    const body = await readIngestBody(request, "console");
+    const body = await readIngestBody(webRequestView(request), "console");
     if (!body.ok) return body.response;
     const result = await importConsoleChunk(await getReadyDb(), access.tenant, access.user, query.data, body.text);
     if (!result.ok) return problem(400, result.code, result.message);
