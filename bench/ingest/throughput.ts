@@ -128,6 +128,11 @@ async function main() {
     }
     let next = 0;
     const batchMs: number[] = [];
+    // WAL written and checkpoints taken during the window: a checkpoint makes the next change to
+    // every page write the whole page to the WAL, which shows as PostgreSQL CPU per order.
+    const walMark = async () =>
+      (await database.db.$queryRawUnsafe<{ lsn: string; checkpoints: number }[]>(`SELECT pg_current_wal_lsn()::text AS lsn, (checkpoints_timed + checkpoints_req)::int AS checkpoints FROM pg_stat_bgwriter`))[0];
+    const walBefore = await walMark();
     const cpu = cpuSplit(() => (app.pid ? [app.pid] : []));
     const started = performance.now();
     await Promise.all(
@@ -143,6 +148,8 @@ async function main() {
     const seconds = (performance.now() - started) / 1000;
     const cpuSeconds = cpu();
     const loadDuring = loadAverage();
+    const walAfter = await walMark();
+    const [wal] = await database.db.$queryRawUnsafe<{ bytes: string }[]>(`SELECT pg_wal_lsn_diff($1::pg_lsn, $2::pg_lsn)::bigint::text AS bytes`, walAfter?.lsn, walBefore?.lsn);
 
     // Rollups current: the rollup totals equal the raw facts.
     const [check] = await database.db.$queryRawUnsafe<{ raw: string; rollup: string }[]>(
@@ -192,6 +199,8 @@ async function main() {
               postgres: Math.round((cpuSeconds.postgresCpuSeconds * 1e6) / ORDERS),
               loadGenerator: Math.round((cpuSeconds.loadGeneratorCpuSeconds * 1e6) / ORDERS),
             },
+            walBytesPerOrder: Math.round(Number(wal?.bytes ?? 0) / ORDERS),
+            checkpoints: (walAfter?.checkpoints ?? 0) - (walBefore?.checkpoints ?? 0),
           },
           rollupsCurrent: check?.raw === check?.rollup,
           ingestToVisibleMs: { p50: Math.round(percentile(latencies, 50)), p95: Math.round(percentile(latencies, 95)), max: Math.round(Math.max(...latencies)) },
