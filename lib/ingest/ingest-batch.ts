@@ -182,18 +182,18 @@ export async function ingestBatch(db: Db, input: IngestBatchInput): Promise<Batc
   try {
     // Straight on the driver (lib/db/raw-transaction.ts): every statement here is raw SQL.
     await rawTransaction(db, async (tx) => {
-      const source = { id: await sourceId(tx, input.tenant.id, input.source) };
+      const sourceId = await ingestSourceId(tx, input.tenant.id, input.source);
       // Batches of one source and kind queue here, so two concurrent re-sends cannot both insert an id.
-      await tx.$queryRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext($1))::text`, `ingest:${source.id}:${input.kind}`);
-      const fresh = await classify(tx, source.id, input.kind, candidates, report);
-      const written = fresh.length ? await WRITERS[input.kind](tx, input, fresh, report, now, source.id) : { accepted: [], facts: {} };
+      await tx.$queryRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext($1))::text`, `ingest:${sourceId}:${input.kind}`);
+      const fresh = await classify(tx, sourceId, input.kind, candidates, report);
+      const written = fresh.length ? await WRITERS[input.kind](tx, input, fresh, report, now, sourceId) : { accepted: [], facts: {} };
       if (report.rejected.length && !input.partial) throw new BatchRefused();
       if (written.accepted.length) {
         await tx.$executeRawUnsafe(
           `INSERT INTO ingest_records (source_id, kind, external_id, entity_id, content_hash, ingested_at)
            SELECT $1::uuid, $2::"IngestKind", u.external_id, u.entity_id, u.content_hash, $3::timestamptz
            FROM unnest($4::text[], $5::uuid[], $6::text[]) AS u(external_id, entity_id, content_hash)`,
-          source.id,
+          sourceId,
           input.kind,
           now.toISOString(),
           pgArrayLiteral(written.accepted.map((a) => a.candidate.id)),
@@ -211,7 +211,7 @@ export async function ingestBatch(db: Db, input: IngestBatchInput): Promise<Batc
              latest_fact_at = GREATEST(ingest_feeds.latest_fact_at, EXCLUDED.latest_fact_at),
              last_received_at = EXCLUDED.last_received_at,
              accepted = ingest_feeds.accepted + EXCLUDED.accepted`,
-          source.id,
+          sourceId,
           input.kind,
           input.tenant.id,
           latest?.toISOString() ?? null,
@@ -260,7 +260,7 @@ async function followFacts(tx: RawTx, tenant: IngestBatchInput["tenant"], writte
  * The source's id, created on its first batch. Two first batches of one source may race: the one
  * whose insert waited for the other's commit sees nothing in its statement's snapshot, and reads again.
  */
-async function sourceId(tx: RawTx, tenantId: string, name: string): Promise<string> {
+async function ingestSourceId(tx: RawTx, tenantId: string, name: string): Promise<string> {
   for (let attempt = 0; attempt < 3; attempt++) {
     const [row] = await tx.$queryRawUnsafe<{ id: string }[]>(
       `WITH created AS (
