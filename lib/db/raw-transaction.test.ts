@@ -1,7 +1,7 @@
 // rawTransaction on a real PostgreSQL (PGlite through its socket, or the server with
 // TEST_DATABASE_URL): what it commits, what it rolls back, and that its connections stay usable.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createTestDatabase, type TestDatabase } from "@/test/database";
+import { createTestDatabase, testRuntime, type TestDatabase } from "@/test/database";
 import { driverPool } from "./client";
 import { rawTransaction } from "./raw-transaction";
 
@@ -69,5 +69,24 @@ describe("rawTransaction", () => {
     );
     expect(seen.map((rows) => rows[0]?.label)).toEqual(["concurrent 5", "concurrent 6", "concurrent 7", "concurrent 8"]);
     expect(await labels()).toHaveLength(7);
+  });
+});
+
+describe("rawTransaction's statement limit", () => {
+  it.skipIf(testRuntime() !== "postgres")("cancels a statement that runs past it and rolls the transaction back", async () => {
+    await expect(
+      rawTransaction(
+        t.db,
+        async (tx) => {
+          await tx.$executeRawUnsafe(`INSERT INTO raw_tx_probe (id, label) VALUES (90, 'before the slow statement')`);
+          await tx.$queryRawUnsafe(`SELECT pg_sleep(5)::text`);
+        },
+        { statementTimeoutMs: 200 },
+      ),
+    ).rejects.toMatchObject({ code: "57014" });
+    expect(await labels()).not.toContain("before the slow statement");
+    // The limit was the transaction's own: the next one runs statements longer than 200 ms.
+    const slept = await rawTransaction(t.db, (tx) => tx.$queryRawUnsafe<{ ok: string }[]>(`SELECT pg_sleep(0.3)::text AS ok`));
+    expect(slept).toEqual([{ ok: "" }]);
   });
 });

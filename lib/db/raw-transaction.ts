@@ -11,17 +11,25 @@ import { driverPoolOf } from "./client";
 import { generatedStatementName } from "./prepared";
 import type { RawTx } from "./transaction";
 
-/** Prisma's limits for the same work when there is no driver pool (see rawTransaction). */
-const FALLBACK_OPTIONS = { timeout: 120_000, maxWait: 60_000 } as const;
+export type RawTransactionOptions = {
+  /**
+   * Longest any one statement may run, lock waits included, before PostgreSQL cancels it and the
+   * transaction rolls back (`SET LOCAL statement_timeout`; default 120 s). Bounds how long a stuck
+   * batch can hold its connection and locks. Not enforced by the embedded database.
+   */
+  statementTimeoutMs?: number;
+};
 
 /**
  * Runs `fn` in one transaction on a connection of `db`'s driver pool: committed when it returns,
  * rolled back when it throws (and a connection that fails mid-transaction is discarded, not reused).
- * A client without a driver pool (not opened by connect()) runs it in a Prisma transaction instead.
+ * A client without a driver pool (not opened by connect()) runs it in a Prisma transaction instead,
+ * with the statement limit as the whole transaction's.
  */
-export async function rawTransaction<T>(db: Db, fn: (tx: RawTx) => Promise<T>): Promise<T> {
+export async function rawTransaction<T>(db: Db, fn: (tx: RawTx) => Promise<T>, options: RawTransactionOptions = {}): Promise<T> {
+  const statementTimeoutMs = Math.max(1, Math.floor(options.statementTimeoutMs ?? 120_000));
   const driver = driverPoolOf(db);
-  if (!driver) return db.$transaction((tx) => fn(tx), FALLBACK_OPTIONS);
+  if (!driver) return db.$transaction((tx) => fn(tx), { timeout: statementTimeoutMs, maxWait: 60_000 });
   const client = await driver.pool.connect();
   const run = (text: string, values: unknown[]): Promise<pg.QueryResult> => {
     const name = driver.namedStatements ? generatedStatementName(text) : null;
@@ -32,7 +40,8 @@ export async function rawTransaction<T>(db: Db, fn: (tx: RawTx) => Promise<T>): 
     $executeRawUnsafe: (text: string, ...values: unknown[]) => run(text, values).then((r) => r.rowCount ?? 0),
   };
   try {
-    await client.query("BEGIN");
+    // One round trip (simple protocol): the limit holds for this transaction only.
+    await client.query(`BEGIN; SET LOCAL statement_timeout = ${statementTimeoutMs}`);
   } catch (err) {
     client.release(true);
     throw err;
