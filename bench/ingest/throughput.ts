@@ -16,13 +16,12 @@
 // instead of ahead of it (lib/ingest/node-endpoint.ts), to measure what the router costs.
 // The database named by DATABASE_URL is dropped and recreated (it must not be one you care about).
 import fs from "node:fs";
-import http from "node:http";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { issueApiKey } from "@/lib/auth/api-keys";
 import { issueIngestKey } from "@/lib/ingest/ingest-keys";
 import { startApp } from "@/test/app-server";
-import { cpuSplit, freshDatabase, loadAverage, machineInfo, MemorySampler } from "../load/common";
+import { cpuSplit, freshDatabase, httpPost, loadAverage, machineInfo, MemorySampler } from "../load/common";
 import { summariseProfiles } from "../mcp/profile-summary";
 
 const { values } = parseArgs({
@@ -65,36 +64,14 @@ async function main() {
   }
   const app = await startApp(database, values["through-next"] ? { SOCODE_INGEST_THROUGH_NEXT: "1" } : {}, { nodeArgs: profileDir ? ["--cpu-prof", `--cpu-prof-dir=${profileDir}`] : [] });
   const memory = new MemorySampler(() => (app.pid ? [app.pid] : [])).start();
-  // Node's own HTTP client on kept-alive connections, bodies as bytes: a sender as lean as a POS
-  // exporter would be, so that the load generator's share of the two cores stays small.
-  const agent = new http.Agent({ keepAlive: true, maxSockets: SENDERS + 1 });
-  const base = new URL(app.baseUrl);
-  const send = (kind: string, body: string | Buffer, source: string) =>
-    new Promise<{ counts?: { accepted: number }; error?: unknown; rejected?: unknown[] }>((resolve, reject) => {
-      const bytes = typeof body === "string" ? Buffer.from(body) : body;
-      const req = http.request(
-        {
-          agent,
-          host: base.hostname,
-          port: base.port,
-          method: "POST",
-          path: `/api/ingest/v1/${kind}?source=${source}`,
-          headers: { Authorization: `Bearer ${ingestKey}`, "Content-Type": "application/x-ndjson", "Content-Length": bytes.length },
-        },
-        (res) => {
-          const chunks: Buffer[] = [];
-          res.on("data", (chunk: Buffer) => chunks.push(chunk));
-          res.on("error", reject);
-          res.on("end", () => {
-            const text = Buffer.concat(chunks).toString("utf8");
-            if (res.statusCode !== 200) return reject(new Error(`${kind}: HTTP ${res.statusCode} ${text.slice(0, 400)}`));
-            resolve(JSON.parse(text));
-          });
-        },
-      );
-      req.on("error", reject);
-      req.end(bytes);
-    });
+  // Node's own HTTP client on kept-alive connections (bench/load/common.ts), bodies as bytes: a
+  // sender as lean as a POS exporter would be, so the load generator's share of the two cores stays small.
+  const send = async (kind: string, body: string | Buffer, source: string) => {
+    const headers = { authorization: `Bearer ${ingestKey}`, "content-type": "application/x-ndjson" };
+    const reply = await httpPost(`${app.baseUrl}/api/ingest/v1/${kind}?source=${source}`, headers, typeof body === "string" ? Buffer.from(body) : body, { concurrency: SENDERS + 1, timeoutMs: 120_000 });
+    if (reply.status !== 200) throw new Error(`${kind}: HTTP ${reply.status} ${reply.text.slice(0, 400)}`);
+    return JSON.parse(reply.text) as { counts?: { accepted: number }; error?: unknown; rejected?: unknown[] };
+  };
   try {
     const stores = Array.from({ length: 20 }, (_, i) => JSON.stringify({ id: `S${i + 1}`, name: `Store ${i + 1}`, region: i % 2 ? "East" : "West" })).join("\n");
     await send("stores", stores, "pos");
@@ -212,7 +189,6 @@ async function main() {
       ),
     );
   } finally {
-    agent.destroy();
     memory.stop();
     await app.stop();
     await database.close();

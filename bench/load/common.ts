@@ -249,77 +249,91 @@ export function rpc(method: string, params: Record<string, unknown> = {}) {
  */
 export const transportStats = { keepAliveRetries: 0 };
 
-/** One POST to /api/mcp. Never throws: every failure is an outcome. */
-export async function mcpPost(mcpUrl: string, secret: string, body: unknown, options: { timeoutMs?: number; concurrency?: number } = {}): Promise<CallResult> {
-  const started = performance.now();
-  const first = await postOnce(mcpUrl, secret, body, options);
-  if (first.outcome.kind !== "transport_error" || !first.staleSocket) return { ...first.outcome, ms: performance.now() - started };
-  transportStats.keepAliveRetries += 1;
-  // On a new connection, so it cannot meet another stale socket.
-  const second = await postOnce(mcpUrl, secret, body, { ...options, fresh: true });
-  return { ...second.outcome, ms: performance.now() - started };
+export type HttpReply = { status: number; retryAfter: string | null; text: string };
+
+/** The request never got an answer (refused, reset, timed out); `staleSocket`: the keep-alive race above. */
+class TransportError extends Error {
+  constructor(
+    message: string,
+    readonly staleSocket: boolean,
+  ) {
+    super(message);
+  }
 }
 
-function postOnce(mcpUrl: string, secret: string, body: unknown, options: { timeoutMs?: number; concurrency?: number; fresh?: boolean }): Promise<{ outcome: CallOutcome; staleSocket: boolean }> {
-  const payload = Buffer.from(JSON.stringify(body));
-  const url = new URL(mcpUrl);
-  return new Promise((resolve) => {
-    let settled = false;
-    const done = (outcome: CallOutcome, staleSocket = false) => {
-      if (settled) return;
-      settled = true;
-      resolve({ outcome, staleSocket });
-    };
+/**
+ * One POST of `payload` on a kept-alive connection (shared per concurrency), resent once on a new
+ * connection when the kept-alive one turned out closed. Rejects when no answer came.
+ */
+export async function httpPost(url: string, headers: Record<string, string>, payload: Buffer, options: { timeoutMs?: number; concurrency?: number } = {}): Promise<HttpReply> {
+  try {
+    return await postOnce(url, headers, payload, options);
+  } catch (err) {
+    if (!(err instanceof TransportError && err.staleSocket)) throw err;
+    transportStats.keepAliveRetries += 1;
+    // On a new connection, so it cannot meet another stale socket.
+    return postOnce(url, headers, payload, { ...options, fresh: true });
+  }
+}
+
+function postOnce(target: string, headers: Record<string, string>, payload: Buffer, options: { timeoutMs?: number; concurrency?: number; fresh?: boolean }): Promise<HttpReply> {
+  const url = new URL(target);
+  return new Promise((resolve, reject) => {
     const req = http.request(
       {
         host: url.hostname,
         port: url.port,
-        path: url.pathname,
+        path: url.pathname + url.search,
         method: "POST",
         agent: options.fresh ? false : agentFor(options.concurrency ?? 64),
-        headers: {
-          "content-type": "application/json",
-          accept: "application/json, text/event-stream",
-          authorization: `Bearer ${secret}`,
-          "content-length": payload.length,
-        },
+        headers: { ...headers, "content-length": payload.length },
         timeout: options.timeoutMs ?? 35_000,
       },
       (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("error", (err) => done({ kind: "transport_error", status: 0, message: err.message }));
-        res.on("end", () => {
-          const status = res.statusCode ?? 0;
-          const text = Buffer.concat(chunks).toString("utf8");
-          let json: JsonRpcResponse | null = null;
-          try {
-            json = JSON.parse(text) as JsonRpcResponse;
-          } catch {
-            json = null;
-          }
-          if (status < 200 || status >= 300) {
-            done({ kind: "http_error", status, code: json?.error?.code ?? null, message: json?.error?.message ?? text.slice(0, 300), retryAfter: (res.headers["retry-after"] as string | undefined) ?? null });
-            return;
-          }
-          if (!json) return done({ kind: "rpc_error", status, code: null, message: `not JSON: ${text.slice(0, 200)}` });
-          if (json.error) return done({ kind: "rpc_error", status, code: json.error.code ?? null, message: json.error.message ?? "" });
-          if (json.result?.isError) {
-            const errText = json.result.content?.[0]?.text ?? "";
-            const m = /"code":"([a-z_]+)"/.exec(errText);
-            return done({ kind: "tool_error", status, code: m?.[1] ?? "unknown", message: errText, body: json });
-          }
-          done({ kind: "ok", status, body: json });
-        });
+        res.on("error", (err) => reject(new TransportError(err.message, false)));
+        res.on("end", () =>
+          resolve({ status: res.statusCode ?? 0, retryAfter: (res.headers["retry-after"] as string | undefined) ?? null, text: Buffer.concat(chunks).toString("utf8") }),
+        );
       },
     );
     req.on("timeout", () => req.destroy(new Error("client timeout")));
     req.on("error", (err: NodeJS.ErrnoException) => {
       const stale = req.reusedSocket && (err.code === "ECONNRESET" || err.message === "socket hang up");
-      done({ kind: "transport_error", status: 0, message: `${err.code ?? ""} ${err.message}`.trim() }, stale);
+      reject(new TransportError(`${err.code ?? ""} ${err.message}`.trim(), stale));
     });
     req.end(payload);
   });
+}
+
+/** One POST to /api/mcp. Never throws: every failure is an outcome. */
+export async function mcpPost(mcpUrl: string, secret: string, body: unknown, options: { timeoutMs?: number; concurrency?: number } = {}): Promise<CallResult> {
+  const started = performance.now();
+  const headers = { "content-type": "application/json", accept: "application/json, text/event-stream", authorization: `Bearer ${secret}` };
+  const outcome = await httpPost(mcpUrl, headers, Buffer.from(JSON.stringify(body)), options).then(
+    callOutcome,
+    (err: Error): CallOutcome => ({ kind: "transport_error", status: 0, message: err.message }),
+  );
+  return { ...outcome, ms: performance.now() - started };
+}
+
+function callOutcome({ status, retryAfter, text }: HttpReply): CallOutcome {
+  let json: JsonRpcResponse | null = null;
+  try {
+    json = JSON.parse(text) as JsonRpcResponse;
+  } catch {
+    json = null;
+  }
+  if (status < 200 || status >= 300) return { kind: "http_error", status, code: json?.error?.code ?? null, message: json?.error?.message ?? text.slice(0, 300), retryAfter };
+  if (!json) return { kind: "rpc_error", status, code: null, message: `not JSON: ${text.slice(0, 200)}` };
+  if (json.error) return { kind: "rpc_error", status, code: json.error.code ?? null, message: json.error.message ?? "" };
+  if (json.result?.isError) {
+    const errText = json.result.content?.[0]?.text ?? "";
+    const m = /"code":"([a-z_]+)"/.exec(errText);
+    return { kind: "tool_error", status, code: m?.[1] ?? "unknown", message: errText, body: json };
+  }
+  return { kind: "ok", status, body: json };
 }
 
 // ---------------------------------------------------------------------------------------------
