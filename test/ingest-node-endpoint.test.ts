@@ -7,8 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { issueIngestKey } from "@/lib/ingest/ingest-keys";
 import { startApp, type RunningApp } from "./app-server";
 import { createTestDatabase, testRuntime, type TestDatabase } from "./database";
-
-const SECURITY_HEADERS = ["content-security-policy", "cross-origin-opener-policy", "x-content-type-options", "referrer-policy", "x-frame-options", "permissions-policy"];
+import { API_SECURITY_HEADERS, servedByNext } from "./next-router";
 
 describe(`/api/ingest/v1/{kind} ahead of the Next.js router on ${testRuntime()}`, () => {
   let database: TestDatabase;
@@ -39,8 +38,6 @@ describe(`/api/ingest/v1/{kind} ahead of the Next.js router on ${testRuntime()}`
     delete parsed.requestId;
     return parsed;
   };
-  /** Next.js marks what its router served with an RSC `Vary`; the node endpoint does not. */
-  const servedByNext = (headers: Headers) => /next-router-state-tree/i.test(headers.get("vary") ?? "");
   const stores = (prefix: string) => [1, 2].map((i) => JSON.stringify({ id: `${prefix}${i}`, name: `Store ${i}`, region: "East" })).join("\n");
 
   it("is what answers the batches (and SOCODE_INGEST_THROUGH_NEXT=1 turns it off), with the same report", async () => {
@@ -86,7 +83,7 @@ describe(`/api/ingest/v1/{kind} ahead of the Next.js router on ${testRuntime()}`
   it("carries the security headers and the static Content Security Policy Next.js adds to API routes", async () => {
     const a = await post(direct, "/api/ingest/v1/stores?source=pos-a", stores("A"));
     const b = await post(routed, "/api/ingest/v1/stores?source=pos-a", stores("A"));
-    for (const name of SECURITY_HEADERS) {
+    for (const name of API_SECURITY_HEADERS) {
       expect(a.headers.get(name), name).toBeTruthy();
       expect(a.headers.get(name), name).toBe(b.headers.get(name));
     }

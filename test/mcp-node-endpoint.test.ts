@@ -8,8 +8,7 @@ import { issueApiKey } from "@/lib/auth/api-keys";
 import { seedDemo } from "@/lib/demo/seed-demo";
 import { startApp, type RunningApp } from "./app-server";
 import { createTestDatabase, testRuntime, type TestDatabase } from "./database";
-
-const SECURITY_HEADERS = ["content-security-policy", "cross-origin-opener-policy", "x-content-type-options", "referrer-policy", "x-frame-options", "permissions-policy"];
+import { API_SECURITY_HEADERS, servedByNext } from "./next-router";
 
 describe(`/api/mcp ahead of the Next.js router on ${testRuntime()}`, () => {
   let database: TestDatabase;
@@ -40,9 +39,6 @@ describe(`/api/mcp ahead of the Next.js router on ${testRuntime()}`, () => {
     });
     return { status: res.status, headers: res.headers, body: await res.text() };
   }
-
-  /** Next.js marks what its router served with an RSC `Vary`; the node endpoint does not. */
-  const servedByNext = (headers: Headers) => /next-router-state-tree/i.test(headers.get("vary") ?? "");
 
   it("is what answers /api/mcp (and SOCODE_MCP_THROUGH_NEXT=1 turns it off)", async () => {
     const list = { method: "tools/list", params: {} };
@@ -81,7 +77,7 @@ describe(`/api/mcp ahead of the Next.js router on ${testRuntime()}`, () => {
   it("carries the security headers and the static Content Security Policy Next.js adds to API routes", async () => {
     const a = await post(direct, { method: "tools/list" });
     const b = await post(routed, { method: "tools/list" });
-    for (const name of SECURITY_HEADERS) {
+    for (const name of API_SECURITY_HEADERS) {
       expect(a.headers.get(name), name).toBeTruthy();
       expect(a.headers.get(name), name).toBe(b.headers.get(name));
     }

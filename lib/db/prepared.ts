@@ -23,7 +23,8 @@ export async function preparedQuery<Row>(db: DbOrTx, name: string | null, text: 
  * At most this many generated statement texts get a name per process: PostgreSQL keeps a named
  * statement on every pooled connection that ran it for as long as the connection lives, so names
  * are handed out to the first distinct texts (in practice the handful of question shapes a tenant
- * asks again and again) and later texts run unnamed.
+ * asks again and again, and the few dozen statements of an ingest batch, ./raw-transaction.ts) and
+ * later texts run unnamed.
  */
 const MAX_GENERATED_NAMES = 256;
 const generatedNames = new Map<string, string>();

@@ -6,8 +6,7 @@
 // so each connection parses and plans it once. It offers the raw half of a Prisma transaction
 // client (RawTx), so code written against RawTx runs in either.
 import type pg from "pg";
-import type { Db } from "./client";
-import { driverPoolOf } from "./client";
+import { driverPoolOf, type Db } from "./client";
 import { generatedStatementName } from "./prepared";
 import type { RawTx } from "./transaction";
 
@@ -29,7 +28,7 @@ export type RawTransactionOptions = {
 export async function rawTransaction<T>(db: Db, fn: (tx: RawTx) => Promise<T>, options: RawTransactionOptions = {}): Promise<T> {
   const statementTimeoutMs = Math.max(1, Math.floor(options.statementTimeoutMs ?? 120_000));
   const driver = driverPoolOf(db);
-  if (!driver) return db.$transaction((tx) => fn(tx), { timeout: statementTimeoutMs, maxWait: 60_000 });
+  if (!driver) return db.$transaction(fn, { timeout: statementTimeoutMs, maxWait: 60_000 });
   const client = await driver.pool.connect();
   const run = (text: string, values: unknown[]): Promise<pg.QueryResult> => {
     const name = driver.namedStatements ? generatedStatementName(text) : null;

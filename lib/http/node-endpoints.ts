@@ -40,7 +40,7 @@ export function exposeNodeEndpoint(name: string, endpoint: NodeEndpoint): void {
   (registry[NODE_ENDPOINTS] ??= new Map()).set(name, endpoint);
 }
 
-/** True when `req` is `method` on `path` exactly, with or without a query. */
+/** True when `req` uses one of `methods` on `path` exactly, with or without a query. */
 export function requestsPath(req: IncomingMessage, methods: ReadonlySet<string>, path: string): boolean {
   const url = req.url ?? "";
   return methods.has(req.method ?? "") && url.startsWith(path) && (url.length === path.length || url[path.length] === "?");

@@ -34,7 +34,6 @@ const KEY_PARAMS = /^(key|api[_-]?key|token|access[_-]?token|auth|authorization|
 
 type JsonRpcErrorCode = -32700 | -32600 | -32601 | -32602 | -32603 | -32000 | -32001;
 
-
 function jsonRpcError(status: number, code: JsonRpcErrorCode, message: string, headers: Record<string, string> = {}): HttpAnswer {
   return {
     status,

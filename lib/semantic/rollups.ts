@@ -41,7 +41,7 @@ function isRoot(db: DbOrTx | RawTx): db is Db {
 
 /** Runs `fn` in a transaction of its own on a root client, or inside the caller's transaction. */
 async function inTransaction<T>(db: DbOrTx | RawTx, fn: (tx: RawTx) => Promise<T>): Promise<T> {
-  if (isRoot(db)) return db.$transaction((tx) => fn(tx), { timeout: 30 * 60_000, maxWait: 60_000 });
+  if (isRoot(db)) return db.$transaction(fn, { timeout: 30 * 60_000, maxWait: 60_000 });
   return fn(db);
 }
 
