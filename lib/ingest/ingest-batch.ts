@@ -15,7 +15,16 @@ import { pgArrayLiteral } from "@/lib/db/array-literal";
 import { newUuid7 } from "@/lib/ids";
 import { describeUnknownFields } from "@/lib/unknown-fields";
 import { currencyDigits } from "@/lib/semantic/exact";
-import { appendOrdersToRollups, applyFactsToRollups, rebuildTenantRollups, type FactChanges, type InsertedOrders } from "@/lib/semantic/rollups";
+import {
+  applyFactsToRollups,
+  publishOrderRollups,
+  rebuildTenantRollups,
+  RollupsChangedError,
+  stageOrderRollups,
+  type FactChanges,
+  type InsertedOrders,
+  type StagedOrderRollups,
+} from "@/lib/semantic/rollups";
 import type { RawRow } from "./parse-batch";
 import {
   FACT_TIME_FIELD,
@@ -180,49 +189,18 @@ export async function ingestBatch(db: Db, input: IngestBatchInput): Promise<Batc
     return report;
   }
   try {
-    // Straight on the driver (lib/db/raw-transaction.ts): every statement here is raw SQL.
-    await rawTransaction(db, async (tx) => {
-      const sourceId = await ingestSourceId(tx, input.tenant.id, input.source);
-      // Batches of one source and kind queue here, so two concurrent re-sends cannot both insert an id.
-      await tx.$queryRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext($1))::text`, `ingest:${sourceId}:${input.kind}`);
-      const fresh = await classify(tx, sourceId, input.kind, candidates, report);
-      const written = fresh.length ? await WRITERS[input.kind](tx, input, fresh, report, now, sourceId) : { accepted: [], facts: {} };
-      if (report.rejected.length && !input.partial) throw new BatchRefused();
-      if (written.accepted.length) {
-        await tx.$executeRawUnsafe(
-          `INSERT INTO ingest_records (source_id, kind, external_id, entity_id, content_hash, ingested_at)
-           SELECT $1::uuid, $2::"IngestKind", u.external_id, u.entity_id, u.content_hash, $3::timestamptz
-           FROM unnest($4::text[], $5::uuid[], $6::text[]) AS u(external_id, entity_id, content_hash)`,
-          sourceId,
-          input.kind,
-          now.toISOString(),
-          pgArrayLiteral(written.accepted.map((a) => a.candidate.id)),
-          pgArrayLiteral(written.accepted.map((a) => a.entityId)),
-          pgArrayLiteral(written.accepted.map((a) => a.candidate.hash)),
-        );
-        report.accepted.push(...written.accepted.map((a) => ({ row: a.candidate.row, id: a.candidate.id })));
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await writeBatch(db, input, candidates, report, now, audit);
+        break;
+      } catch (err) {
+        // Rolled back because the tenant's rollups were rebuilt meanwhile (rare): the whole batch runs again.
+        if (!(err instanceof RollupsChangedError) || attempt === MAX_ATTEMPTS) throw err;
+        report.accepted = [];
+        report.duplicates = [];
+        report.rejected = [...rejected];
       }
-      if (written.accepted.length || report.duplicates.length) {
-        const latest = written.accepted.reduce<Date | null>((max, a) => (a.candidate.factAt && (!max || a.candidate.factAt > max) ? a.candidate.factAt : max), null);
-        await tx.$executeRawUnsafe(
-          `INSERT INTO ingest_feeds (source_id, kind, tenant_id, latest_fact_at, last_received_at, accepted)
-           VALUES ($1::uuid, $2::"IngestKind", $3::uuid, $4::timestamptz, $5::timestamptz, $6::bigint)
-           ON CONFLICT (source_id, kind) DO UPDATE SET
-             latest_fact_at = GREATEST(ingest_feeds.latest_fact_at, EXCLUDED.latest_fact_at),
-             last_received_at = EXCLUDED.last_received_at,
-             accepted = ingest_feeds.accepted + EXCLUDED.accepted`,
-          sourceId,
-          input.kind,
-          input.tenant.id,
-          latest?.toISOString() ?? null,
-          now.toISOString(),
-          String(written.accepted.length),
-        );
-      }
-      if (Object.values(written.facts).some((v) => v?.length) || written.newOrders?.placedAt.length) await followFacts(tx, input.tenant, written, now);
-      finish(report);
-      await audit(tx, "ok", report.rejected.length ? "partially_rejected" : null);
-    });
+    }
   } catch (err) {
     if (!(err instanceof BatchRefused)) throw err;
     // Rolled back: nothing from this batch was written; report what was wrong.
@@ -238,21 +216,79 @@ export async function ingestBatch(db: Db, input: IngestBatchInput): Promise<Batc
   return report;
 }
 
-/** Rollups follow the facts in the same transaction; a tenant without rollups gets them built on its first batch. */
-async function followFacts(tx: RawTx, tenant: IngestBatchInput["tenant"], written: Pick<Written<unknown>, "facts" | "newOrders">, now: Date): Promise<void> {
-  const facts = { ...written.facts };
-  if (written.newOrders?.placedAt.length) {
-    const appended = await appendOrdersToRollups(tx, tenant.id, written.newOrders);
-    if (appended.status === "skipped" && appended.reason === "no_rollups") {
-      await rebuildTenantRollups(tx, tenant, { prefill: false, now });
-      return;
+const MAX_ATTEMPTS = 3;
+
+/**
+ * The batch's transaction. Statements that concurrent batches of one tenant can run side by side
+ * come first (lookups, the facts, the ledger, the rollup deltas); the ones that queue them come last
+ * and are short: the freshness row (its trigger bumps the tenant's cache epoch, a row lock held to
+ * the commit), the rollup lock and the audit chain.
+ */
+async function writeBatch(
+  db: Db,
+  input: IngestBatchInput,
+  candidates: Candidate<Record<string, unknown>>[],
+  report: BatchReport,
+  now: Date,
+  audit: (tx: RawTx, outcome: "ok", errorCode: string | null) => Promise<unknown>,
+): Promise<void> {
+  // Straight on the driver (lib/db/raw-transaction.ts): every statement here is raw SQL.
+  await rawTransaction(db, async (tx) => {
+    const sourceId = await ingestSourceId(tx, input.tenant.id, input.source);
+    // Batches of one source and kind queue here, so two concurrent re-sends cannot both insert an id.
+    await tx.$queryRawUnsafe(`SELECT pg_advisory_xact_lock(hashtext($1))::text`, `ingest:${sourceId}:${input.kind}`);
+    const fresh = await classify(tx, sourceId, input.kind, candidates, report);
+    const written = fresh.length ? await WRITERS[input.kind](tx, input, fresh, report, now, sourceId) : { accepted: [], facts: {} };
+    if (report.rejected.length && !input.partial) throw new BatchRefused();
+    if (written.accepted.length) {
+      await tx.$executeRawUnsafe(
+        `INSERT INTO ingest_records (source_id, kind, external_id, entity_id, content_hash, ingested_at)
+         SELECT $1::uuid, $2::"IngestKind", u.external_id, u.entity_id, u.content_hash, $3::timestamptz
+         FROM unnest($4::text[], $5::uuid[], $6::text[]) AS u(external_id, entity_id, content_hash)`,
+        sourceId,
+        input.kind,
+        now.toISOString(),
+        pgArrayLiteral(written.accepted.map((a) => a.candidate.id)),
+        pgArrayLiteral(written.accepted.map((a) => a.entityId)),
+        pgArrayLiteral(written.accepted.map((a) => a.candidate.hash)),
+      );
+      report.accepted.push(...written.accepted.map((a) => ({ row: a.candidate.row, id: a.candidate.id })));
     }
-    // Time zone changed since the rebuild: the same rule as applyFactsToRollups applies.
-    if (appended.status === "skipped") facts.orders = written.newOrders.placedAt.map((at) => new Date(at));
-  } else if (!(await tx.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM "rollup_state" WHERE tenant_id = $1::uuid`, tenant.id)).length) {
+    const staged = written.newOrders?.placedAt.length ? await stageOrderRollups(tx, input.tenant.id, written.newOrders) : null;
+    if (written.accepted.length || report.duplicates.length) {
+      const latest = written.accepted.reduce<Date | null>((max, a) => (a.candidate.factAt && (!max || a.candidate.factAt > max) ? a.candidate.factAt : max), null);
+      await tx.$executeRawUnsafe(
+        `INSERT INTO ingest_feeds (source_id, kind, tenant_id, latest_fact_at, last_received_at, accepted)
+         VALUES ($1::uuid, $2::"IngestKind", $3::uuid, $4::timestamptz, $5::timestamptz, $6::bigint)
+         ON CONFLICT (source_id, kind) DO UPDATE SET
+           latest_fact_at = GREATEST(ingest_feeds.latest_fact_at, EXCLUDED.latest_fact_at),
+           last_received_at = EXCLUDED.last_received_at,
+           accepted = ingest_feeds.accepted + EXCLUDED.accepted`,
+        sourceId,
+        input.kind,
+        input.tenant.id,
+        latest?.toISOString() ?? null,
+        now.toISOString(),
+        String(written.accepted.length),
+      );
+    }
+    if (Object.values(written.facts).some((v) => v?.length) || staged) await followFacts(tx, input.tenant, written, staged, now);
+    finish(report);
+    await audit(tx, "ok", report.rejected.length ? "partially_rejected" : null);
+  });
+}
+
+/** Rollups follow the facts in the same transaction; a tenant without rollups gets them built on its first batch. */
+async function followFacts(tx: RawTx, tenant: IngestBatchInput["tenant"], written: Pick<Written<unknown>, "facts" | "newOrders">, staged: StagedOrderRollups | null, now: Date): Promise<void> {
+  const noRollups = staged ? staged.status === "skipped" && staged.reason === "no_rollups" : !(await tx.$queryRawUnsafe<unknown[]>(`SELECT 1 FROM "rollup_state" WHERE tenant_id = $1::uuid`, tenant.id)).length;
+  if (noRollups) {
     await rebuildTenantRollups(tx, tenant, { prefill: false, now });
     return;
   }
+  const facts = { ...written.facts };
+  if (staged?.status === "staged") await publishOrderRollups(tx, tenant.id, staged);
+  // Time zone changed since the rebuild: the same rule as applyFactsToRollups applies.
+  else if (staged && written.newOrders) facts.orders = written.newOrders.placedAt.map((at) => new Date(at));
   if (Object.values(facts).some((v) => v?.length)) await applyFactsToRollups(tx, tenant.id, facts);
 }
 
@@ -303,7 +339,7 @@ async function classify<T>(tx: RawTx, sourceId: string, kind: IngestKindName, ca
   return fresh;
 }
 
-/** `newOrders`: orders only inserted, added to the rollups as deltas (appendOrdersToRollups) instead of recomputing their days. */
+/** `newOrders`: orders only inserted, added to the rollups as deltas (stageOrderRollups, publishOrderRollups) instead of recomputing their days. */
 type Written<T> = { accepted: { candidate: Candidate<T>; entityId: string }[]; facts: FactChanges; newOrders?: InsertedOrders };
 type Writer<T> = (tx: RawTx, input: IngestBatchInput, fresh: Candidate<T>[], report: BatchReport, now: Date, sourceId: string) => Promise<Written<T>>;
 

@@ -7,7 +7,7 @@ import { explainChange } from "./explain-change";
 import { CERTIFIED_METRICS, TIME_GRAINS } from "./metrics";
 import { queryMetric, type QueryMetricInput, type QueryMetricResult } from "./query-metric";
 import { addDays, COMPARISONS, NAMED_WINDOWS } from "./resolve-window";
-import { applyFactsToRollups, rebuildRollups, rollupStatus } from "./rollups";
+import { applyFactsToRollups, publishOrderRollups, rebuildRollups, RollupsChangedError, rollupStatus, stageOrderRollups, type InsertedOrders } from "./rollups";
 import { createFixture, NOW, prng, type Fixture } from "./test-fixtures";
 
 let t: TestDatabase;
@@ -173,6 +173,47 @@ describe("incremental maintenance", () => {
     });
     const { raw, rollup } = await bothPaths({ metric: "orders", window: "last_week", groupBy: "store" }, NOW);
     expect(rollup).toEqual(raw);
+  });
+
+  it("order deltas staged without the lock and published under it match the facts", async () => {
+    const store = fx.stores[1];
+    if (!store) throw new Error("fixture");
+    const placedAt = ["2026-11-19T23:30:00.000Z", "2026-11-20T04:30:00.000Z"];
+    await t.db.$transaction(async (tx) => {
+      const ids: string[] = [];
+      for (const at of placedAt) {
+        const order = await tx.order.create({ data: { tenantId: fx.tenant.id, storeId: store.id, totalMinor: 700n, currency: "USD", status: "completed", channel: "online", placedAt: new Date(at) } });
+        ids.push(order.id);
+      }
+      const orders: InsertedOrders = { placedAt, storeId: [store.id, store.id], tierId: [null, null], memberId: [null, null], channel: ["online", "online"], status: ["completed", "completed"], totalMinor: ["700", "700"] };
+      const staged = await stageOrderRollups(tx, fx.tenant.id, orders);
+      if (staged.status !== "staged") throw new Error(`not staged: ${staged.reason}`);
+      // Both instants fall on 2026-11-19 in the tenant's zone (New York), not in UTC.
+      expect(staged.days).toEqual(["2026-11-19"]);
+      expect(await publishOrderRollups(tx, fx.tenant.id, staged)).toEqual({ status: "applied", days: { orders: ["2026-11-19"] } });
+    });
+    const { raw, rollup } = await bothPaths({ metric: "gmv", window: "last_week", groupBy: "channel" }, NOW);
+    expect(rollup).toEqual(raw);
+  });
+
+  it("deltas staged before a rebuild in another time zone are refused when published, and roll back", async () => {
+    const store = fx.stores[0];
+    if (!store) throw new Error("fixture");
+    const before = await bothPaths({ metric: "orders", window: "last_week", groupBy: "store" }, NOW);
+    const orders: InsertedOrders = { placedAt: ["2026-11-20T15:00:00.000Z"], storeId: [store.id], tierId: [null], memberId: [null], channel: ["store"], status: ["completed"], totalMinor: ["500"] };
+    const attempt = t.db.$transaction(async (tx) => {
+      await tx.order.create({ data: { tenantId: fx.tenant.id, storeId: store.id, totalMinor: 500n, currency: "USD", status: "completed", channel: "store", placedAt: new Date(orders.placedAt[0] ?? "") } });
+      const staged = await stageOrderRollups(tx, fx.tenant.id, orders);
+      if (staged.status !== "staged") throw new Error(`not staged: ${staged.reason}`);
+      // What a rebuild for a new time zone commits between the two phases of a concurrent batch.
+      await tx.tenant.update({ where: { id: fx.tenant.id }, data: { timeZone: "Europe/Berlin" } });
+      await tx.rollupState.update({ where: { tenantId: fx.tenant.id }, data: { timeZone: "Europe/Berlin" } });
+      await publishOrderRollups(tx, fx.tenant.id, staged);
+    });
+    await expect(attempt).rejects.toBeInstanceOf(RollupsChangedError);
+    const after = await bothPaths({ metric: "orders", window: "last_week", groupBy: "store" }, NOW);
+    expect(after).toEqual(before);
+    expect(after.rollup).toEqual(after.raw);
   });
 
   it("a tenant whose time zone changed reads raw facts until rollups are rebuilt", async () => {

@@ -169,7 +169,15 @@ async function refreshFamily(tx: RawTx, tenantId: string, timeZone: string, fami
 
 const FAMILIES: RollupFamily[] = ["orders", "coupons", "points", "members"];
 
+/**
+ * Takes the tenant's rollup lock exclusively — after its semantic cache epoch row. Everything that
+ * changes rollups also bumps that epoch (the rollup_state trigger), and many writes bump it before
+ * they reach the rollups (an ingest batch's freshness row, a new tier, a pool's size): taking the
+ * epoch row first here keeps one lock order for all of them, so a rebuild and a batch cannot each
+ * hold the lock the other waits for.
+ */
 async function lockTenant(tx: RawTx, tenantId: string): Promise<void> {
+  await tx.$queryRawUnsafe(`SELECT socode_bump_cache_epoch($1::text)::text`, `semantic:${tenantId}`);
   await tx.$queryRawUnsafe(rollupLockSql("exclusive"), rollupLockKey(tenantId));
 }
 
@@ -283,7 +291,7 @@ export async function rollupStatus(db: DbOrTx, tenant: { id: string; timeZone: s
   };
 }
 
-/** Orders a batch has just inserted, as columns (one entry per order), for appendOrdersToRollups. */
+/** Orders a batch has just inserted, as columns (one entry per order), for stageOrderRollups. */
 export type InsertedOrders = {
   placedAt: string[];
   storeId: string[];
@@ -304,13 +312,32 @@ export type InsertedOrders = {
  * not (at most one delta row per order with a member, and keys rarely repeat; a recompute of the
  * day merges them), because finding their repeated keys means reading the whole day. So the cost
  * follows the batch, not the day's volume. For bulk feeds (lib/ingest) of orders that were only
- * inserted — anything that changes existing orders uses applyFactsToRollups. Same transaction and
- * skip rules as applyFactsToRollups.
+ * inserted — anything that changes existing orders uses applyFactsToRollups.
+ *
+ * Two phases, so that concurrent batches of one tenant queue only for the short second one:
+ * - stageOrderRollups inserts the delta rows without the tenant's rollup lock. Nothing else writes
+ *   a row they could conflict with, and whoever holds the lock cannot see them before this
+ *   transaction commits — which it does only after publishOrderRollups has taken the lock.
+ * - publishOrderRollups takes the lock (exclusively: a rebuild, a refresh or an active-range fill
+ *   may be running, and a fill that did not see the deltas must be finished before its ranges are
+ *   dropped), checks that the rollups it staged into are still the tenant's, drops the active-member
+ *   ranges of the days it touched, compacts them and marks the rollups updated.
+ * Call both in one transaction; a rebuild that changed the rollups' time zone in between makes
+ * publishOrderRollups throw RollupsChangedError, and the caller runs its transaction again.
  */
-export async function appendOrdersToRollups(tx: RawTx, tenantId: string, orders: InsertedOrders): Promise<ApplyFactsResult> {
+export type StagedOrderRollups = { status: "staged"; timeZone: string; days: string[] } | Extract<ApplyFactsResult, { status: "skipped" }>;
+
+/** The tenant's rollups were rebuilt in another time zone (or removed) while a transaction staged deltas into them: run it again. */
+export class RollupsChangedError extends Error {
+  constructor(tenantId: string) {
+    super(`the rollups of tenant ${tenantId} were rebuilt while this transaction added to them; run it again`);
+    this.name = "RollupsChangedError";
+  }
+}
+
+export async function stageOrderRollups(tx: RawTx, tenantId: string, orders: InsertedOrders): Promise<StagedOrderRollups> {
   const state = await usableState(tx, tenantId);
   if (state.status === "skipped") return state;
-  await lockTenant(tx, tenantId);
   // The local days come back from the insert: no per-order time-zone arithmetic in JavaScript.
   const inserted = await tx.$queryRawUnsafe<{ day: string }[]>(
     `WITH batch AS (
@@ -337,11 +364,17 @@ export async function appendOrdersToRollups(tx: RawTx, tenantId: string, orders:
     pgArrayLiteral(orders.status),
     pgArrayLiteral(orders.totalMinor),
   );
-  const days = [...new Set(inserted.map((r) => r.day))].sort();
-  await invalidateActiveRanges(tx, tenantId, days);
-  await compactOrderDays(tx, tenantId, days);
+  return { status: "staged", timeZone: state.timeZone, days: [...new Set(inserted.map((r) => r.day))].sort() };
+}
+
+export async function publishOrderRollups(tx: RawTx, tenantId: string, staged: Extract<StagedOrderRollups, { status: "staged" }>): Promise<ApplyFactsResult> {
+  await lockTenant(tx, tenantId);
+  const state = await usableState(tx, tenantId);
+  if (state.status === "skipped" || state.timeZone !== staged.timeZone) throw new RollupsChangedError(tenantId);
+  await invalidateActiveRanges(tx, tenantId, staged.days);
+  await compactOrderDays(tx, tenantId, staged.days);
   await touchState(tx, tenantId);
-  return { status: "applied", days: { orders: days } };
+  return { status: "applied", days: { orders: staged.days } };
 }
 
 /**
