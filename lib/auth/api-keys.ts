@@ -58,6 +58,13 @@ export async function issueApiKey(db: Pick<Db, "apiKey">, input: IssueKeyInput):
   return { key, secret };
 }
 
+/** The credential in an `Authorization: Bearer …` header (MCP and ingest keys, OAuth access tokens), or what is wrong with the header. */
+export function bearerToken(header: string | null): { token?: string; problem?: "missing" | "not_bearer" } {
+  if (!header) return { problem: "missing" };
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1] ? { token: match[1] } : { problem: "not_bearer" };
+}
+
 export type KeyRejection = "malformed" | "unknown" | "revoked" | "expired";
 
 /** What verification reads of a key (everything but its secret hash). */
@@ -88,17 +95,14 @@ const RESOLVE_KEY_SQL = `SELECT k.id, k.tenant_id, k.name, k.display_prefix, k.p
   FROM "api_keys" k JOIN "tenants" t ON t.id = k.tenant_id
  WHERE k.secret_hash = $1`;
 
-/** Looks a presented secret up by its hash, with its tenant, and checks revocation and expiry at `now`. */
-export async function verifyApiKey(db: DbOrTx, secret: string, now: Date = new Date()): Promise<KeyVerification> {
-  if (!looksLikeKey(secret)) return { ok: false, reason: "malformed" };
+/** A key of either kind (MCP or ingest) found by its presented secret's hash, with its tenant: one prepared statement. */
+export type FoundKey = { key: VerifiedKey; kind: string; tenant: Tenant };
+
+export async function findKeyBySecret(db: DbOrTx, secret: string): Promise<FoundKey | null> {
   const [row] = await preparedQuery<KeyRow>(db, "socode_resolve_api_key", RESOLVE_KEY_SQL, [hashKeySecret(secret)]);
-  // Ingest keys (lib/ingest/ingest-keys.ts) live in the same table but never open /api/mcp.
-  if (!row || row.kind !== "mcp") return { ok: false, reason: "unknown" };
-  const known = { id: row.id, tenantId: row.tenant_id, name: row.name };
-  if (row.revoked_at && row.revoked_at <= now) return { ok: false, reason: "revoked", key: known };
-  if (row.expires_at && row.expires_at <= now) return { ok: false, reason: "expired", key: known };
+  if (!row) return null;
   return {
-    ok: true,
+    kind: row.kind,
     key: {
       id: row.id,
       tenantId: row.tenant_id,
@@ -114,6 +118,18 @@ export async function verifyApiKey(db: DbOrTx, secret: string, now: Date = new D
     },
     tenant: tenantFromRow(row.tenant_id, row),
   };
+}
+
+/** Looks a presented secret up by its hash, with its tenant, and checks revocation and expiry at `now`. */
+export async function verifyApiKey(db: DbOrTx, secret: string, now: Date = new Date()): Promise<KeyVerification> {
+  if (!looksLikeKey(secret)) return { ok: false, reason: "malformed" };
+  const found = await findKeyBySecret(db, secret);
+  // Ingest keys (lib/ingest/ingest-keys.ts) live in the same table but never open /api/mcp.
+  if (!found || found.kind !== "mcp") return { ok: false, reason: "unknown" };
+  const { key, tenant } = found;
+  const status = keyStatus(key, now);
+  if (status !== "active") return { ok: false, reason: status, key: { id: key.id, tenantId: key.tenantId, name: key.name } };
+  return { ok: true, key, tenant };
 }
 
 export function keyStatus(key: Pick<ApiKey, "revokedAt" | "expiresAt">, now: Date = new Date()): "active" | "revoked" | "expired" {

@@ -3,6 +3,7 @@
 // the batch report (200 when written, 422 when refused, nothing written).
 import { z } from "zod";
 import type { HttpRequestView } from "@/lib/http/node-endpoints";
+import { noteUse } from "@/lib/auth/last-used";
 import { describeIngestKeyRejection, verifyIngestKey } from "./ingest-keys";
 import { ingestBatch, SOURCE_NAME_PATTERN } from "./ingest-batch";
 import { ingestContext, ingestError, json, readIngestBody, refuse } from "./http";
@@ -24,7 +25,8 @@ export async function handleIngestBatchRequest(request: HttpRequestView, kindPar
     const kind = IngestKindSchema.safeParse(kindParam);
     if (!kind.success) return ingestError(404, "unknown_kind", `No ingest endpoint for "${kindParam}". Endpoints: ${INGEST_KINDS.map((k) => `/api/ingest/v1/${k}`).join(", ")}.`, requestId);
 
-    const auth = await verifyIngestKey(db, request.headers.get("authorization"));
+    const now = new Date();
+    const auth = await verifyIngestKey(db, request.headers.get("authorization"), now);
     if (!auth.ok) {
       const { status, message } = describeIngestKeyRejection(auth.reason);
       const headers: Record<string, string> = status === 401 ? { "WWW-Authenticate": 'Bearer realm="socode-ingest"' } : {};
@@ -36,8 +38,8 @@ export async function handleIngestBatchRequest(request: HttpRequestView, kindPar
         errorCode: `auth_${auth.reason}`,
       });
     }
-    const key = auth.key;
-    const tenant = await db.tenant.findUniqueOrThrow({ where: { id: key.tenantId } });
+    const { key, tenant } = auth;
+    noteUse(db, { keyId: key.id, stored: key.lastUsedAt }, now);
     const actor = { tenantId: tenant.id, actorType: "key" as const, actorId: key.id, actorLabel: `${key.name} (${key.displayPrefix}…)`, action: `ingest.${kind.data}` };
 
     const url = new URL(request.target, "http://ingest.invalid");

@@ -2,9 +2,9 @@
 // api_keys table and its hashing with MCP keys but carry kind "ingest" and their own prefix, so a
 // leaked ingest key reads no metric and an MCP key feeds no data: each endpoint refuses the other kind.
 import crypto from "node:crypto";
-import { hashKeySecret, keyStatus } from "@/lib/auth/api-keys";
+import { bearerToken, findKeyBySecret, hashKeySecret, keyStatus, type VerifiedKey } from "@/lib/auth/api-keys";
 import type { DbOrTx } from "@/lib/db/transaction";
-import type { ApiKey } from "@/lib/generated/prisma/client";
+import type { ApiKey, Tenant } from "@/lib/generated/prisma/client";
 
 export const INGEST_KEY_PREFIX = "sc_ingest_";
 export const INGEST_SCOPE = "ingest:write";
@@ -40,31 +40,28 @@ export async function issueIngestKey(db: Pick<DbOrTx, "apiKey">, input: IssueIng
 export type IngestKeyRejection = "missing" | "not_bearer" | "malformed" | "unknown" | "revoked" | "expired" | "wrong_kind" | "missing_scope";
 
 export type IngestKeyVerification =
-  | { ok: true; key: ApiKey }
+  | { ok: true; key: VerifiedKey; tenant: Tenant }
   | { ok: false; reason: IngestKeyRejection; key?: Pick<ApiKey, "id" | "tenantId"> };
 
-const LAST_USED_RESOLUTION_MS = 60_000;
-
-/** Verifies `Authorization: Bearer sc_ingest_…` against the database (revocation and expiry take effect at once). */
+/**
+ * Verifies `Authorization: Bearer sc_ingest_…` against the database in one statement (key and
+ * tenant; revocation and expiry take effect at once). Last use is the caller's to note (lib/auth/last-used.ts).
+ */
 export async function verifyIngestKey(db: DbOrTx, authorization: string | null, now: Date = new Date()): Promise<IngestKeyVerification> {
-  if (!authorization) return { ok: false, reason: "missing" };
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(authorization);
-  const secret = match?.[1];
-  if (!secret) return { ok: false, reason: "not_bearer" };
+  const { token: secret, problem } = bearerToken(authorization);
+  if (!secret) return { ok: false, reason: problem ?? "missing" };
   // An MCP key presented here is named as such, so the caller knows which key to use.
   if (secret.startsWith("sc_live_")) return { ok: false, reason: "wrong_kind" };
   if (!looksLikeIngestKey(secret)) return { ok: false, reason: "malformed" };
-  const key = await db.apiKey.findUnique({ where: { secretHash: hashKeySecret(secret) } });
-  if (!key) return { ok: false, reason: "unknown" };
+  const found = await findKeyBySecret(db, secret);
+  if (!found) return { ok: false, reason: "unknown" };
+  const { key, tenant } = found;
   const known = { id: key.id, tenantId: key.tenantId };
-  if (key.kind !== INGEST_KEY_KIND) return { ok: false, reason: "wrong_kind", key: known };
+  if (found.kind !== INGEST_KEY_KIND) return { ok: false, reason: "wrong_kind", key: known };
   const status = keyStatus(key, now);
   if (status !== "active") return { ok: false, reason: status, key: known };
   if (!key.scopes.includes(INGEST_SCOPE)) return { ok: false, reason: "missing_scope", key: known };
-  if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() > LAST_USED_RESOLUTION_MS) {
-    await db.apiKey.update({ where: { id: key.id }, data: { lastUsedAt: now } });
-  }
-  return { ok: true, key };
+  return { ok: true, key, tenant };
 }
 
 export function describeIngestKeyRejection(reason: IngestKeyRejection): { status: 401 | 403; message: string } {

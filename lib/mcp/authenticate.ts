@@ -10,7 +10,7 @@ import crypto from "node:crypto";
 import type { Db } from "@/lib/db/client";
 import { currentEpochs, epochOf } from "@/lib/db/cache-epochs";
 import { CACHE_MAX_ENTRIES, CACHE_TTL_MS, CREDENTIALS_EPOCH, credentialCache } from "@/lib/auth/credential-cache";
-import { verifyApiKey, type KeyRejection } from "@/lib/auth/api-keys";
+import { bearerToken, verifyApiKey, type KeyRejection } from "@/lib/auth/api-keys";
 import { noteUse } from "@/lib/auth/last-used";
 import type { Tenant } from "@/lib/generated/prisma/client";
 import type { Credential } from "@/lib/governance/credential";
@@ -20,12 +20,6 @@ import { grantLabel, looksLikeAccessToken, verifyAccessToken, type AccessTokenRe
 export type Authentication =
   | { ok: true; credential: Credential; tenant: Tenant }
   | { ok: false; reason: "missing" | "not_bearer" | KeyRejection | AccessTokenRejection; tenantId?: string; keyId?: string; oauth?: boolean };
-
-export function bearerToken(header: string | null): { token?: string; problem?: "missing" | "not_bearer" } {
-  if (!header) return { problem: "missing" };
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match?.[1] ? { token: match[1] } : { problem: "not_bearer" };
-}
 
 export type CachedCredential = {
   credential: Credential;
