@@ -3,17 +3,18 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "@/test/database";
 import { queryMetric } from "@/lib/semantic/query-metric";
+import { rebuildRollups } from "@/lib/semantic/rollups";
 import { ingestBatch, type IngestBatchInput } from "./ingest-batch";
 import type { IngestKindName } from "./records";
 
 let t: TestDatabase;
-let tenant: { id: string; timeZone: string; currency: string };
+let tenant: { id: string; slug: string; timeZone: string; currency: string };
 const NOW = new Date("2026-11-24T15:00:00.000Z");
 
 beforeAll(async () => {
   t = await createTestDatabase();
   const row = await t.db.tenant.create({ data: { slug: "ingest-core", name: "Ingest core", timeZone: "America/New_York", currency: "USD" } });
-  tenant = { id: row.id, timeZone: row.timeZone, currency: row.currency };
+  tenant = { id: row.id, slug: row.slug, timeZone: row.timeZone, currency: row.currency };
 }, 120_000);
 afterAll(async () => {
   await t?.close();
@@ -113,11 +114,10 @@ describe("ingestBatch", () => {
     expect(day).toMatchObject({ orders: "70", gmv: "7070" });
     // Two keys (two tiers) that day; 70 delta rows were merged along the way.
     expect(day?.rows).toBeLessThanOrEqual(2 + 2 * 2 + 64);
-    const semantic = { id: tenant.id, timeZone: tenant.timeZone, currency: tenant.currency, slug: "ingest-core" };
     for (const metric of ["gmv", "active_members"]) {
       const input = { metric, window: { from: "2026-11-01", to: "2026-11-23" }, groupBy: "tier" };
-      const viaRollups = await queryMetric(t.db, semantic, input, { now: NOW, path: "rollup" });
-      const viaFacts = await queryMetric(t.db, semantic, input, { now: NOW, path: "raw" });
+      const viaRollups = await queryMetric(t.db, tenant, input, { now: NOW, path: "rollup" });
+      const viaFacts = await queryMetric(t.db, tenant, input, { now: NOW, path: "raw" });
       expect(viaRollups.rows).toEqual(viaFacts.rows);
     }
   });
@@ -160,7 +160,6 @@ describe("ingestBatch", () => {
   // Batches of one tenant add their rollup deltas side by side and queue only to publish them; a
   // rebuild may run in between. On PostgreSQL these really overlap (PGlite runs one at a time).
   it("concurrent order batches of one tenant, with a rebuild among them, leave the rollups equal to the facts", async () => {
-    const { rebuildRollups } = await import("@/lib/semantic/rollups");
     const days = ["2026-11-10", "2026-11-11", "2026-11-12"];
     const sends = ["pos-a", "pos-b", "pos-c", "pos-d"].map((source, s) =>
       batch(
@@ -173,12 +172,11 @@ describe("ingestBatch", () => {
     );
     const [reports] = await Promise.all([Promise.all(sends), rebuildRollups(t.db, tenant.id)]);
     expect(reports.map((r) => r.counts.accepted)).toEqual([40, 40, 40, 40]);
-    const semantic = { id: tenant.id, timeZone: tenant.timeZone, currency: tenant.currency, slug: "ingest-core" };
     for (const metric of ["gmv", "orders", "active_members"]) {
       for (const groupBy of ["store", "tier", "channel"]) {
         const input = { metric, window: { from: "2026-11-09", to: "2026-11-13" }, groupBy };
-        const viaRollups = await queryMetric(t.db, semantic, input, { now: NOW, path: "rollup" });
-        const viaFacts = await queryMetric(t.db, semantic, input, { now: NOW, path: "raw" });
+        const viaRollups = await queryMetric(t.db, tenant, input, { now: NOW, path: "rollup" });
+        const viaFacts = await queryMetric(t.db, tenant, input, { now: NOW, path: "raw" });
         expect(viaRollups.rows).toEqual(viaFacts.rows);
       }
     }

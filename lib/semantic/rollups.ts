@@ -15,6 +15,7 @@ import type { Db } from "@/lib/db/client";
 import type { DbOrTx, RawTx } from "@/lib/db/transaction";
 import { invalidateActiveRanges, prefillActiveRanges, rollupLockKey, rollupLockSql } from "./active-ranges";
 import { addDays, localDateOf, localToInstant } from "./resolve-window";
+import { semanticEpochScope } from "./semantic-cache";
 
 export type RollupFamily = "orders" | "coupons" | "points" | "members";
 
@@ -177,7 +178,7 @@ const FAMILIES: RollupFamily[] = ["orders", "coupons", "points", "members"];
  * hold the lock the other waits for.
  */
 async function lockTenant(tx: RawTx, tenantId: string): Promise<void> {
-  await tx.$queryRawUnsafe(`SELECT socode_bump_cache_epoch($1::text)::text`, `semantic:${tenantId}`);
+  await tx.$queryRawUnsafe(`SELECT socode_bump_cache_epoch($1::text)::text`, semanticEpochScope(tenantId));
   await tx.$queryRawUnsafe(rollupLockSql("exclusive"), rollupLockKey(tenantId));
 }
 

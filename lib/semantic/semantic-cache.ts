@@ -19,6 +19,11 @@ type TenantEntry = { epoch: string; createdAt: number; values: Map<string, unkno
 const globalForSemantic = globalThis as unknown as { socodeSemanticCache?: WeakMap<Db, Map<string, TenantEntry>> };
 const caches = (globalForSemantic.socodeSemanticCache ??= new WeakMap<Db, Map<string, TenantEntry>>());
 
+/** The cache epoch a tenant's semantic entries are read under (bumped by triggers, and by lockTenant in ./rollups.ts). */
+export function semanticEpochScope(tenantId: string): string {
+  return `semantic:${tenantId}`;
+}
+
 function isRootClient(db: DbOrTx): db is Db {
   return "$transaction" in db;
 }
@@ -35,7 +40,7 @@ export async function cachedForTenant<T>(
   options: { reusable?: (cached: T) => boolean; cacheable?: (value: T) => boolean } = {},
 ): Promise<T> {
   if (!isRootClient(db)) return load();
-  const epoch = epochOf(await currentEpochs(db), `semantic:${tenantId}`);
+  const epoch = epochOf(await currentEpochs(db), semanticEpochScope(tenantId));
   let tenants = caches.get(db);
   if (!tenants) {
     tenants = new Map();
