@@ -22,11 +22,25 @@ export function machineInfo() {
     date: new Date().toISOString(),
     nproc: os.cpus().length,
     cpu: os.cpus()[0]?.model ?? "cpu",
+    // Virtual machines of one kind name the same model ("AMD EPYC") on different generations.
+    cpuGeneration: cpuGeneration(),
     memTotalGiB: Number((os.totalmem() / 2 ** 30).toFixed(1)),
     memFreeGiB: Number((os.freemem() / 2 ** 30).toFixed(1)),
     node: process.version,
     loadAverage: [one ?? 0, five ?? 0, fifteen ?? 0].map((l) => Number(l.toFixed(2))),
   };
+}
+
+/** "family 26, model 2" from /proc/cpuinfo (Linux), null elsewhere. */
+function cpuGeneration(): string | null {
+  try {
+    const info = fs.readFileSync("/proc/cpuinfo", "utf8");
+    const field = (name: string) => new RegExp(`^${name}\\s*:\\s*(.+)$`, "m").exec(info)?.[1]?.trim();
+    const family = field("cpu family");
+    return family ? `family ${family}, model ${field("model") ?? "?"}` : null;
+  } catch {
+    return null;
+  }
 }
 
 export function loadAverage(): number[] {
