@@ -175,12 +175,12 @@ export default async function AuditPage({ params, searchParams }: Props) {
                       {formatDateTime(e.occurredAt).replace(" UTC", "")}
                     </Link>
                   </td>
-                  <td className={`${tableStyles.td} max-w-56 truncate text-xs`} title={e.actorId ?? undefined}>
+                  <td className={`${tableStyles.td} max-w-40 truncate text-xs`} title={[e.actorLabel, e.actorId].filter(Boolean).join(" — ") || undefined}>
                     <span className="text-slate-400">{e.actorType}</span> {e.actorLabel ?? e.actorId ?? "—"}
                   </td>
                   <td className={`${tableStyles.td} hidden text-xs sm:table-cell`}>{e.surface}</td>
                   <td className={`${tableStyles.td} font-mono text-xs`}>{e.action}</td>
-                  <td className={`${tableStyles.td} max-w-56 truncate font-mono text-xs`} title={e.target ?? undefined}>
+                  <td className={`${tableStyles.td} max-w-40 truncate font-mono text-xs`} title={e.target ?? undefined}>
                     {e.target ?? "—"}
                   </td>
                   <td className={tableStyles.td}>
